@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs the default (non-slow) test suite.
+# Fixtures are read from ../shared (override with CLIPSHARP_SHARED).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+"$here/scripts/setup.sh"
+dotnet test ClipSharp.slnx -c Release --nologo --filter "Category!=Slow" "$@"

@@ -1,0 +1,68 @@
+using ClipSharp.Tensors;
+
+namespace ClipSharp.IO;
+
+/// <summary>
+/// Named parameters read from a checkpoint, in file order, with OpenAI/OpenCLIP names
+/// (visual.conv1.weight, transformer.resblocks.0.attn.in_proj_weight, ...), converted to float32.
+/// </summary>
+public sealed class StateDict
+{
+    private readonly List<string> _order = new();
+    private readonly Dictionary<string, Tensor> _tensors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _dtypes = new(StringComparer.Ordinal);
+
+    /// <summary>Where the tensors came from (file or directory).</summary>
+    public string Source { get; init; } = "";
+
+    /// <summary>What format the loader detected, e.g. "safetensors", "pytorch-zip", "torchscript", "hf-safetensors".</summary>
+    public string Format { get; init; } = "";
+
+    /// <summary>Names in file order.</summary>
+    public IReadOnlyList<string> Names => _order;
+
+    public int Count => _order.Count;
+
+    public bool Contains(string name) => _tensors.ContainsKey(name);
+
+    /// <summary>Adds a tensor; <paramref name="storedDtype"/> is the dtype in the file (F16, BF16, F32, ...).</summary>
+    public void Add(string name, Tensor value, string storedDtype)
+    {
+        if (!_tensors.TryAdd(name, value))
+            throw new CheckpointException(Source, $"tensor '{name}' appears twice");
+        _order.Add(name);
+        _dtypes[name] = storedDtype;
+    }
+
+    /// <summary>The tensor called <paramref name="name"/>; a clear error naming the file when absent.</summary>
+    public Tensor this[string name] => _tensors.TryGetValue(name, out var t)
+        ? t
+        : throw new CheckpointException(Source, $"missing tensor '{name}'");
+
+    public bool TryGet(string name, out Tensor tensor) => _tensors.TryGetValue(name, out tensor!);
+
+    /// <summary>The dtype the tensor was stored in.</summary>
+    public string StoredDtype(string name) => _dtypes[name];
+
+    /// <summary>Removes and returns a tensor (loaders use this to find unexpected leftovers).</summary>
+    public bool Remove(string name)
+    {
+        if (!_tensors.Remove(name)) return false;
+        _order.Remove(name);
+        _dtypes.Remove(name);
+        return true;
+    }
+}
+
+/// <summary>A checkpoint could not be read or does not match the model; the message names the file and key.</summary>
+public sealed class CheckpointException : Exception
+{
+    /// <summary>The file or directory at fault.</summary>
+    public string Source { get; }
+
+    public CheckpointException(string source, string message, Exception? inner = null)
+        : base($"{source}: {message}", inner)
+    {
+        Source = source;
+    }
+}
