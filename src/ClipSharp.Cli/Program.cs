@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ClipSharp.Cli.Commands;
 
 namespace ClipSharp.Cli;
 
@@ -6,7 +7,8 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        var root = new RootCommand("ClipSharp: CLIP in pure C#.");
-        return root.Parse(args).Invoke();
+        var root = new RootCommand("ClipSharp: CLIP in pure C# — embed, classify and search images with text.");
+        // One line per command; each command lives in Commands/<Name>Command.cs.
+        return CliRunner.Run(root, args);
     }
 }
