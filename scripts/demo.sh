@@ -3,7 +3,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shared="${CLIPSHARP_SHARED:-$here/../shared}"
-"$here/scripts/setup.sh"
+"$here/scripts/setup.sh" dataset-fashion-mnist
 mkdir -p "$here/out"
 fx="$shared/fixtures/vit-tiny"
 "$here/clipsharp" info --model "$fx/openai/model.safetensors"

@@ -1,0 +1,33 @@
+using ClipSharp.Datasets;
+
+namespace ClipSharp.Tests;
+
+public class DatasetTests
+{
+    [Fact]
+    public void FashionMnistTestSplitHasTenBalancedClasses()
+    {
+        // Installed by scripts/setup.sh (Debian package dataset-fashion-mnist).
+        var data = FashionMnist.Load(FashionMnist.DebianDirectory, "t10k");
+        Assert.Equal(10_000, data.Count);
+        Assert.Equal((28, 28), (data.Rows, data.Columns));
+        Assert.All(data.Labels.GroupBy(l => l), g => Assert.Equal(1000, g.Count()));
+        var image = data.Image(0);
+        Assert.Equal(28 * 28, image.Pixels.Length);
+        Assert.Contains(image.Pixels, p => p > 0);
+    }
+
+    [Fact]
+    public void MissingDatasetNamesThePackage()
+    {
+        var e = Assert.Throws<FileNotFoundException>(() => FashionMnist.Load(Path.GetTempPath(), "t10k"));
+        Assert.Contains("dataset-fashion-mnist", e.Message);
+    }
+
+    [Fact]
+    public void Crc32MatchesTheCheckValue()
+    {
+        uint crc = ClipSharp.Imaging.Encoding.Crc32.Update(0xFFFFFFFFu, "123456789"u8) ^ 0xFFFFFFFFu;
+        Assert.Equal(0xCBF43926u, crc);
+    }
+}
