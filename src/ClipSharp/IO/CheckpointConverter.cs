@@ -9,15 +9,18 @@ public enum Naming
     HuggingFace,
 }
 
+/// <summary>What a conversion read (<paramref name="Loaded"/>, with OpenAI names) and wrote.</summary>
+public sealed record ConversionResult(StateDict Loaded, StateDict Written, DType DType, Naming Naming);
+
 /// <summary>Converts any checkpoint <see cref="CheckpointLoader"/> reads into a safetensors file.</summary>
 public static class CheckpointConverter
 {
     /// <summary>
     /// Loads <paramref name="input"/>, renames to <paramref name="naming"/> and writes
     /// <paramref name="outputSafetensors"/> atomically with floats stored as <paramref name="dtype"/>
-    /// (F32, F16 or BF16; integer tensors keep their dtype). Returns what was written.
+    /// (F32, F16 or BF16; integer tensors keep their dtype).
     /// </summary>
-    public static StateDict Convert(string input, string outputSafetensors, Naming naming, DType dtype = DType.F32)
+    public static ConversionResult Convert(string input, string outputSafetensors, Naming naming, DType dtype = DType.F32)
     {
         if (dtype is not (DType.F32 or DType.F16 or DType.BF16))
             throw new ArgumentException($"output dtype {dtype.Name()}; expected F32, F16 or BF16");
@@ -31,6 +34,6 @@ public static class CheckpointConverter
             ["naming"] = naming == Naming.HuggingFace ? "huggingface" : "openai",
         };
         SafetensorsWriter.Write(outputSafetensors, output, dtype, metadata);
-        return output;
+        return new ConversionResult(loaded, output, dtype, naming);
     }
 }
