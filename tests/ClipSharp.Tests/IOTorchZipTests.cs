@@ -206,4 +206,23 @@ public class IOTorchZipTests
         var path = TorchZip.Write(dir.File("empty.pt"), pickle, new Dictionary<string, byte[]>());
         Refused(path, "without tensors", "str 'epoch'");
     }
+
+    [Fact]
+    public void Protocol4OpcodesFrameMemoizeStackGlobal()
+    {
+        using var dir = new TempDir();
+        static byte[] Short(string s) => [0x8c, (byte)s.Length, .. System.Text.Encoding.ASCII.GetBytes(s)];
+        var p = new PickleBuilder().Proto(4).Bytes(0x95, 200, 0, 0, 0, 0, 0, 0, 0); // FRAME
+        p.Bytes(0x8c, 11).Raw("collections"u8.ToArray()).Bytes(0x94)                  // memo 0
+         .Raw(Short("OrderedDict")).Bytes(0x94).StackGlobal().Bytes(0x94)             // memo 1, 2
+         .EmptyTuple().Reduce().Bytes(0x94)                                           // the state_dict, memo 3
+         .Raw(Short("w")).Tensor("FloatStorage", "0", 3, 1, [2], [1]).SetItem()
+         .Raw(Short("v")).Op('h').Bytes(3).Op('0')                                    // BINGET 3, POP: no-op
+         .Tensor("HalfStorage", "1", 1, 0, [1], [1]).SetItem().Stop();
+        var storages = new Dictionary<string, byte[]> { ["0"] = TorchZip.Floats(9, 8, 7), ["1"] = [0x00, 0x3C] };
+        var sd = CheckpointLoader.Load(TorchZip.Write(dir.File("p4.pt"), p.ToArray(), storages));
+        Assert.Equal(new[] { "w", "v" }, sd.Names);
+        Assert.Equal(new float[] { 8, 7 }, sd["w"].Span.ToArray());
+        Assert.Equal(1f, sd["v"].Span[0]);
+    }
 }
