@@ -118,8 +118,16 @@ internal static partial class CharacterFixes
         return sb.ToString();
     }
 
-    /// <summary>NFC normalisation (no allocation when already normalised).</summary>
-    public static string Nfc(string s) => s.IsNormalized(NormalizationForm.FormC) ? s : s.Normalize(NormalizationForm.FormC);
+    /// <summary>NFC normalisation (no allocation when already normalised). .NET refuses U+FFFE, a
+    /// starter that never composes, so text around it is normalised piece by piece, which is exact.</summary>
+    public static string Nfc(string s)
+    {
+        if (!s.Contains('\uFFFE'))
+            return s.IsNormalized(NormalizationForm.FormC) ? s : s.Normalize(NormalizationForm.FormC);
+        var parts = s.Split('\uFFFE');
+        for (int i = 0; i < parts.Length; i++) parts[i] = Nfc(parts[i]);
+        return string.Join('\uFFFE', parts);
+    }
 
     private static string MapChars(string s, Func<char, string?> map, Func<char, bool> candidate)
     {
