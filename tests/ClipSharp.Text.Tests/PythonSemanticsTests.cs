@@ -78,6 +78,7 @@ public class PythonSemanticsTests
     [InlineData("x\u0000y\u007fz\ufeff", "xyz")]
     [InlineData("\u0080\u0093quoted\u0094", "€\"quoted\"")]
     [InlineData("\u00c3\u0080 la", "À la")]
+    [InlineData("a\uFFFEe\u0301", "a\uFFFEé")]              // .NET's NFC rejects U+FFFE; Python's does not
     public void FixTextMatchesFtfy(string input, string expected) => Assert.Equal(expected, FtfyFixer.FixText(input));
 
     [Fact]

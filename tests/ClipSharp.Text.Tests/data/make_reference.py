@@ -3,8 +3,8 @@ tokenizer gives them, for ClipSharp.Text's parity test.
 
 Usage (from this folder):
     python3 make_reference.py [--vocab path/to/bpe_simple_vocab_16e6.txt.gz] [--seed N] [--size N] [--out FILE]
-The committed hard_corpus.json.gz is the default seed and size; other seeds give fresh corpora to
-measure against (bench/TokenizerBench compare FILE).
+The committed hard_corpus.json.gz is the default seed and size; other seeds (or --all-code-points)
+give fresh corpora to measure against: dotnet run -c Release --project bench/TokenizerBench -- compare FILE
 
 Needs Python 3 with `ftfy` (6.x) and `regex` importable (PYTHONPATH may point at an ftfy source
 checkout). `Reference` below is our own small re-implementation of the reference algorithm
@@ -257,6 +257,17 @@ def corpus(seed=20240611, size=4000):
     return [l for l in lines if not any(0xd800 <= ord(c) <= 0xdfff for c in l)]
 
 
+def all_code_points(step=32):
+    """Every code point but the surrogates, in two contexts: after 'a', and upper-cased + as-is."""
+    texts = []
+    for start in range(0, 0x110000, step):
+        cps = [c for c in range(start, min(start + step, 0x110000)) if not (0xD800 <= c <= 0xDFFF)]
+        if cps:
+            texts.append("".join("a" + chr(c) for c in cps) + " ")
+            texts.append(" ".join(chr(c).upper() + chr(c) for c in cps))
+    return texts
+
+
 def main():
     import argparse
     ap = argparse.ArgumentParser()
@@ -264,9 +275,11 @@ def main():
     ap.add_argument("--seed", type=int, default=20240611)
     ap.add_argument("--size", type=int, default=4000)
     ap.add_argument("--out", default="hard_corpus.json.gz")
+    ap.add_argument("--all-code-points", action="store_true",
+                    help="instead of the corpus: every code point (about 70,000 lines, 15 MB; not committed)")
     args = ap.parse_args()
     ref = Reference(args.vocab)
-    texts = corpus(args.seed, args.size)
+    texts = all_code_points() if args.all_code_points else corpus(args.seed, args.size)
     ids = [ref.encode(t) for t in texts]
     doc = {
         "generator": "tests/ClipSharp.Text.Tests/data/make_reference.py",
