@@ -99,3 +99,41 @@ public class EmbedCommandTests
         Assert.Equal(File.ReadAllBytes(weights), File.ReadAllBytes(again));
     }
 }
+
+[Collection("Console")]
+public class EmbedTextTests
+{
+    [Theory]
+    [InlineData("vit-tiny", "openai/model.safetensors")]
+    [InlineData("vit-tiny", "hf")]
+    [InlineData("rn-tiny", "openai/model.safetensors")]
+    public void RawTextsGiveTheReferenceTextFeatures(string fixture, string checkpoint)
+    {
+        using var tmp = new CliHarness.TempDir();
+        var output = tmp.File("text.safetensors");
+        var (code, _, err) = CliHarness.Run("embed", "--model", Fixtures.Path([fixture, .. checkpoint.Split('/')]),
+            "--texts-file", Fixtures.Path(fixture, "texts.json"), "--truncate", "--out", output);
+        Assert.True(code == 0, err);
+        using var ours = SafetensorsFile.Open(output);
+        using var reference = SafetensorsFile.Open(Fixtures.Path(fixture, "expected.safetensors"));
+        var a = ours.ReadFloat32("text_features");
+        var b = reference.ReadFloat32("text_features");
+        int e = ours.Shape("text_features")[1];
+        for (int r = 0; r < a.Length / e; r++)
+        {
+            double diff = 0, norm = 0;
+            for (int j = 0; j < e; j++) { diff += Math.Pow(a[r * e + j] - b[r * e + j], 2); norm += Math.Pow(b[r * e + j], 2); }
+            Assert.True(Math.Sqrt(diff / norm) < 1e-4, $"text {r}: relative error {Math.Sqrt(diff / norm)}");
+        }
+    }
+
+    [Fact]
+    public void OverlongTextWithoutTruncateIsAClearError()
+    {
+        using var tmp = new CliHarness.TempDir();
+        var (code, _, err) = CliHarness.Run("embed", "--model", Fixtures.Path("vit-tiny", "openai", "model.safetensors"),
+            "--texts-file", Fixtures.Path("vit-tiny", "texts.json"), "--out", tmp.File("t.safetensors"));
+        Assert.Equal(2, code);
+        Assert.Contains("77", err);
+    }
+}

@@ -21,18 +21,20 @@ internal static class EmbedCommand
         var textsFile = new Option<string?>("--texts-file") { Description = "JSON array of strings" };
         var text = new Option<string[]>("--text") { Description = "A text to embed (repeatable)" };
         var normalize = new Option<bool>("--normalize") { Description = "L2-normalise the features" };
+        var truncate = new Option<bool>("--truncate") { Description = "Cut texts longer than the context (last token = end of text) instead of failing" };
         var output = new Option<string>("--out") { Description = "OUT.safetensors | OUT.npy | OUT.jsonl", Required = true };
         var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var batch = new Option<int>("--batch") { Description = "Items per forward pass", DefaultValueFactory = _ => 32 };
         var cmd = new Command("embed", "Encode images and texts into CLIP embeddings.")
-            { model, pixels, tokens, images, textsFile, text, normalize, output, threads, batch };
+            { model, pixels, tokens, images, textsFile, text, normalize, truncate, output, threads, batch };
         cmd.SetAction(parse =>
         {
             var outPath = parse.GetValue(output)!;
             var ext = Path.GetExtension(outPath).ToLowerInvariant();
             if (ext is not (".safetensors" or ".npy" or ".jsonl"))
                 throw new ArgumentException($"--out: unsupported extension '{ext}' (use .safetensors, .npy or .jsonl)");
-            var clip = ModelLoader.Load(CommandHelpers.RequireFile(parse.GetValue(model)!, "--model"));
+            var modelPath = CommandHelpers.RequireFile(parse.GetValue(model)!, "--model");
+            var clip = ModelLoader.Load(modelPath);
             var ctx = new ComputeContext(parse.GetValue(threads));
             int batchSize = Math.Max(1, parse.GetValue(batch));
 
@@ -69,7 +71,7 @@ internal static class EmbedCommand
             if (texts.Count > 0)
             {
                 if (textFeatures is not null) throw new ArgumentException("give either --tokens or --text/--texts-file, not both");
-                textFeatures = InputEncoders.EncodeTexts(clip, ctx, texts, batchSize);
+                textFeatures = InputEncoders.EncodeTexts(clip, ctx, InputEncoders.TokenizerFor(modelPath), texts, batchSize, parse.GetValue(truncate));
                 textSources = texts.ToArray();
             }
             if (imageFeatures is null && textFeatures is null)
