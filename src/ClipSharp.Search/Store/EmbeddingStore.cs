@@ -53,6 +53,16 @@ public sealed class EmbeddingStore : IDisposable
 
     private void EnsureSchema()
     {
+        // fast path without a write lock, so readers can open while a writer holds a transaction
+        using (var probe = Command("SELECT value FROM meta WHERE key = 'schema_version'"))
+        {
+            string? existing = null;
+            try { existing = probe.ExecuteScalar() as string; }
+            catch (SqliteException e) when (e.SqliteErrorCode == 1) { /* no meta table yet */ }
+            if (existing == SchemaVersion.ToString()) return;
+            if (existing != null)
+                throw new IndexFormatException(DatabasePath, $"meta.schema_version is {existing}, this build reads {SchemaVersion}");
+        }
         using var tx = _db.BeginTransaction();
         Exec(_db, """
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -14,7 +14,8 @@ public sealed record SyncIssue(string Path, string Reason);
 public sealed record WalkResult(List<WalkedFile> Files, List<SyncIssue> Skipped, List<SyncIssue> Refused);
 
 /// <summary>
-/// Lists image files under a root: recursive, sorted by name (ordinal) for a stable order; skips hidden
+/// Lists image files under a root, depth first in a stable order (a folder's files by name (ordinal),
+/// then its subfolders by name); skips hidden
 /// entries (name starting with '.', or the Hidden attribute) and entries matching the exclude globs;
 /// follows a symbolic link only when its fully resolved target lies inside the root (others are reported
 /// as skipped), and never enters the same real folder twice.
