@@ -8,7 +8,7 @@ int Arg(int i, int dflt) => args.Length > i ? int.Parse(args[i]) : dflt;
 int n = Arg(0, 20000), d = Arg(1, 64), m = Arg(2, 16), efC = Arg(3, 200), efS = Arg(4, 64), nq = Arg(5, 500);
 Console.WriteLine($"n={n} d={d} M={m} efConstruction={efC} efSearch={efS} queries={nq} threads(exact)={Environment.ProcessorCount}");
 
-foreach (var (name, rows) in new[] { ("random", Random(1, n, d, 0, 0)), ("clustered", Random(2, n, d, 200, 0.06f)) })
+foreach (var (name, rows) in new[] { ("random", Random(1, n, d, 0, 0)), ("clustered", Random(2, n, d, 200, 0.1f)) })
 {
     var sw = Stopwatch.StartNew();
     var h = new HnswIndex(d, new HnswParameters(m, efC, efS));
