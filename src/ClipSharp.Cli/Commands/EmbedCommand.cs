@@ -34,8 +34,9 @@ internal static class EmbedCommand
             if (ext is not (".safetensors" or ".npy" or ".jsonl"))
                 throw new ArgumentException($"--out: unsupported extension '{ext}' (use .safetensors, .npy or .jsonl)");
             var modelPath = CommandHelpers.RequireFile(parse.GetValue(model)!, "--model");
-            var clip = ModelLoader.Load(modelPath);
             var ctx = new ComputeContext(parse.GetValue(threads));
+            var pipeline = ClipPipeline.Load(modelPath, ctx);
+            var clip = pipeline.Model;
             int batchSize = Math.Max(1, parse.GetValue(batch));
 
             Tensor? imageFeatures = null, textFeatures = null;
@@ -45,7 +46,7 @@ internal static class EmbedCommand
                 var (file, name) = SplitSpec(pixelSpec, "pixel_values", "--pixels");
                 using var st = SafetensorsFile.Open(file);
                 var px = st.ReadTensor(name);
-                imageFeatures = Batched(px.Shape[0], batchSize, (start, count) => clip.EncodeImage(ctx, px.Slice(start, count)));
+                imageFeatures = ClipPipeline.Batched(px.Shape[0], batchSize, (start, count) => clip.EncodeImage(ctx, px.Slice(start, count)));
                 imageSources = Enumerable.Range(0, px.Shape[0]).Select(i => $"{file}:{name}[{i}]").ToArray();
             }
             var imagePaths = parse.GetValue(images) ?? [];
@@ -63,7 +64,7 @@ internal static class EmbedCommand
                 int l = clip.Config.Text.ContextLength;
                 if (shape.Length != 2 || shape[1] != l)
                     throw new ArgumentException($"{file}: '{name}' has shape {Tensor.FormatShape(shape)}, expected (N, {l}) for this model");
-                textFeatures = Batched(shape[0], batchSize, (start, count) => clip.EncodeText(ctx, ids.AsSpan(start * l, count * l), count));
+                textFeatures = ClipPipeline.Batched(shape[0], batchSize, (start, count) => clip.EncodeText(ctx, ids.AsSpan(start * l, count * l), count));
                 textSources = Enumerable.Range(0, shape[0]).Select(i => $"{file}:{name}[{i}]").ToArray();
             }
             var texts = new List<string>(parse.GetValue(text) ?? []);
@@ -71,7 +72,7 @@ internal static class EmbedCommand
             if (texts.Count > 0)
             {
                 if (textFeatures is not null) throw new ArgumentException("give either --tokens or --text/--texts-file, not both");
-                textFeatures = InputEncoders.EncodeTexts(clip, ctx, InputEncoders.TokenizerFor(modelPath), texts, batchSize, parse.GetValue(truncate));
+                textFeatures = pipeline.EncodeTexts(texts, parse.GetValue(truncate), batchSize);
                 textSources = texts.ToArray();
             }
             if (imageFeatures is null && textFeatures is null)
@@ -88,20 +89,6 @@ internal static class EmbedCommand
             return 0;
         });
         return cmd;
-    }
-
-    /// <summary>Runs <paramref name="encode"/> over [0, n) in chunks and stacks the (count, E) results.</summary>
-    internal static Tensor Batched(int n, int batchSize, Func<int, int, Tensor> encode)
-    {
-        Tensor? result = null;
-        for (int start = 0; start < n; start += batchSize)
-        {
-            int count = Math.Min(batchSize, n - start);
-            var part = encode(start, count);
-            result ??= new Tensor(n, part.Shape[1]);
-            part.Span.CopyTo(result.Span.Slice(start * part.Shape[1]));
-        }
-        return result ?? throw new ArgumentException("no inputs");
     }
 
     internal static IReadOnlyList<string> ReadTexts(string path)
