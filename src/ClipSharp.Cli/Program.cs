@@ -14,6 +14,7 @@ public static class Program
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(InitCommand.Create());
         root.Subcommands.Add(EmbedCommand.Create());
+        root.Subcommands.Add(DatasetsCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());
         return CliRunner.Run(root, args);
     }

@@ -31,3 +31,23 @@ public class DatasetTests
         Assert.Equal(0xCBF43926u, crc);
     }
 }
+
+public class ImageFolderExportTests
+{
+    [Fact]
+    public void ExportWritesTheRequestedNumberPerClass()
+    {
+        var dir = Directory.CreateTempSubdirectory("fm-export-").FullName;
+        try
+        {
+            var data = FashionMnist.Load(FashionMnist.DebianDirectory, "t10k");
+            Assert.Equal(30, ImageFolderExport.Export(data, dir, perClass: 3));
+            var classes = Directory.GetDirectories(dir).Select(Path.GetFileName).Order().ToArray();
+            Assert.Equal(FashionMnist.ClassNames.Order(), classes);
+            Assert.All(Directory.GetDirectories(dir), d => Assert.Equal(3, Directory.GetFiles(d, "*.png").Length));
+            var first = File.ReadAllBytes(Directory.GetFiles(Path.Combine(dir, "bag"))[0]);
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], first[..4]);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
