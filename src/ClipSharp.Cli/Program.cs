@@ -15,6 +15,9 @@ public static class Program
         root.Subcommands.Add(InitCommand.Create());
         root.Subcommands.Add(EmbedCommand.Create());
         root.Subcommands.Add(DatasetsCommand.Create());
+        root.Subcommands.Add(ClassifyCommand.Create());
+        root.Subcommands.Add(TagCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());
         return CliRunner.Run(root, args);
     }
