@@ -17,30 +17,33 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "Worker threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var iterations = new Option<int>("--iterations") { Description = "Timed repetitions (best is reported)", DefaultValueFactory = _ => 3 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var cmd = new Command("bench", "Measure encoder throughput on random inputs.") { arch, batch, textBatch, threads, iterations, json };
+        var modelPath = new Option<string?>("--model") { Description = "Checkpoint to time instead of a random preset" };
+        var textsFile = new Option<string?>("--texts-file") { Description = "JSON array of prompts (default: \"a photo of a {label}.\" over the ImageNet classes)" };
+        var cmd = new Command("bench", "Measure encoder throughput (random pixels, real prompts).") { arch, modelPath, batch, textBatch, threads, iterations, textsFile, json };
         cmd.SetAction(parse =>
         {
-            var config = ModelConfigs.Preset(parse.GetValue(arch)!);
-            var model = ClipModel.Random(config, seed: 0);
             var ctx = new ComputeContext(parse.GetValue(threads));
+            var model = parse.GetValue(modelPath) is { } path
+                ? ModelLoader.Load(CommandHelpers.RequireFile(path, "--model"))
+                : ClipModel.Random(ModelConfigs.Preset(parse.GetValue(arch)!), seed: 0);
+            var config = model.Config;
             int b = parse.GetValue(batch), tb = parse.GetValue(textBatch), iters = parse.GetValue(iterations);
             int r = config.Vision.ImageSize, l = config.Text.ContextLength;
             var rng = new Random(0);
             var pixels = new Tensor(b, 3, r, r);
             foreach (ref var v in pixels.Span) v = (float)(rng.NextDouble() * 4 - 2);
-            // Prompts like "a photo of a {label}.": start, 6 word tokens, end, padding.
+            var prompts = parse.GetValue(textsFile) is { } tf
+                ? EmbedCommand.ReadTexts(tf)
+                : ZeroShot.PromptSets.ImageNetClasses.Select(c => $"a photo of a {c}.").ToArray();
+            var rows = Text.ClipTokenizer.Default.Encode(Enumerable.Range(0, tb).Select(i => prompts[i % prompts.Count]).ToArray(), l, truncate: true);
             var tokens = new int[tb * l];
-            for (int i = 0; i < tb; i++)
-            {
-                tokens[i * l] = config.Text.VocabSize - 2;
-                for (int j = 1; j <= 6; j++) tokens[i * l + j] = 256 + rng.Next(config.Text.VocabSize - 512);
-                tokens[i * l + 7] = config.Text.VocabSize - 1;
-            }
+            Buffer.BlockCopy(rows, 0, tokens, 0, tokens.Length * sizeof(int));
+            int longest = Enumerable.Range(0, tb).Max(i => TextTransformer.ArgMaxFirst(tokens.AsSpan(i * l, l))) + 1;
             double imageRate = Best(() => model.EncodeImage(ctx, pixels), b, iters);
             double textRate = Best(() => model.EncodeText(ctx, tokens, tb), tb, iters);
             var result = new
             {
-                arch = parse.GetValue(arch),
+                arch = parse.GetValue(modelPath) ?? parse.GetValue(arch),
                 threads = ctx.Threads,
                 isa = ctx.Isa.ToString(),
                 batch = b,
@@ -48,7 +51,8 @@ internal static class BenchCommand
                 images_per_s = imageRate,
                 texts_per_s = textRate,
                 image_gflops = imageRate * FlopCounter.Image(config) / 1e9,
-                text_gflops = textRate * FlopCounter.Text(config, 8) / 1e9,
+                text_tokens_computed = longest,
+                text_gflops = textRate * FlopCounter.Text(config, longest) / 1e9,
                 peak_rss_mb = PeakRssMegabytes(),
             };
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(result));
