@@ -4,7 +4,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 arch="${1:-ViT-B-32}"; batch="${2:-32}"; text_batch="${3:-256}"
-"$here/scripts/setup.sh" python3-torch python3-numpy
+# Debian's torch uses whatever libblas.so.3 is installed: without OpenBLAS it is the slow reference BLAS.
+"$here/scripts/setup.sh" python3-torch python3-numpy libopenblas0-pthread
 work="${BENCH_WORK:-$here/out/bench}"; mkdir -p "$work"
 weights="$work/$arch.safetensors"
 [ -f "$weights" ] || "$here/clipsharp" init --arch "$arch" --seed 0 --out "$weights" >&2
