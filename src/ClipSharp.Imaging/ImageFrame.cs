@@ -42,7 +42,11 @@ public sealed class ImageFrame
     /// <summary>Row-major samples, <see cref="BytesPerPixel"/> bytes per pixel, no row padding.</summary>
     public byte[] Pixels { get; }
 
-    /// <summary>For <see cref="PixelMode.P"/>: RGBA quadruples (alpha 255 where no tRNS), else null.</summary>
+    /// <summary>
+    /// For <see cref="PixelMode.P"/>: RGBA quadruples (alpha 255 where no tRNS), else null. The decoders
+    /// always supply 256 entries, the ones the file leaves undefined being Pillow's grey ramp (i, i, i, 255);
+    /// conversion treats entries missing from a shorter palette the same way.
+    /// </summary>
     public byte[]? Palette { get; init; }
 
     /// <summary>True when a palette or greyscale/RGB image carries transparency (PNG tRNS, GIF transparent index).</summary>
