@@ -19,6 +19,7 @@ public static class Program
         root.Subcommands.Add(TagCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());
+        root.Subcommands.Add(PreprocessCommand.Create());
         return CliRunner.Run(root, args);
     }
 }
