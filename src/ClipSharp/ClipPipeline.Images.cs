@@ -1,3 +1,6 @@
+using System.Text.Json;
+using ClipSharp.Imaging;
+using ClipSharp.Imaging.Preprocessing;
 using ClipSharp.Tensors;
 
 namespace ClipSharp;
@@ -10,11 +13,83 @@ public sealed record ImageBatchResult(Tensor? Features, IReadOnlyList<string> Pa
 
 public sealed partial class ClipPipeline
 {
+    /// <summary>How images are prepared for this model (size, crop, mean/std, interpolation).</summary>
+    public PreprocessConfig ImageConfig { get; init; }
+
     /// <summary>
-    /// Decodes, preprocesses and encodes image files in batches. A corrupt or unsupported file is
-    /// recorded in <see cref="ImageBatchResult.Failures"/> and skipped; the rest are encoded.
+    /// The preprocessing that goes with a checkpoint: a Hugging Face directory's
+    /// preprocessor_config.json, an OpenCLIP open_clip_config.json's preprocess_cfg, else CLIP's
+    /// own transform at the model's resolution.
+    /// </summary>
+    public static PreprocessConfig DefaultImageConfig(string modelPath, int resolution)
+    {
+        var dir = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
+        var hf = Path.Combine(dir, "preprocessor_config.json");
+        if (Directory.Exists(modelPath) && File.Exists(hf)) return PreprocessConfig.FromHuggingFace(hf);
+        var openClip = Path.Combine(dir, "open_clip_config.json");
+        if (File.Exists(openClip))
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(openClip));
+            if (doc.RootElement.TryGetProperty("preprocess_cfg", out var p))
+            {
+                IReadOnlyList<double>? Read(string name) => p.TryGetProperty(name, out var a) ? a.EnumerateArray().Select(e => e.GetDouble()).ToArray() : null;
+                string Str(string name, string fallback) => p.TryGetProperty(name, out var s) ? s.GetString() ?? fallback : fallback;
+                return PreprocessConfig.FromOpenClip(resolution, Read("mean"), Read("std"), Str("interpolation", "bicubic"), Str("resize_mode", "shortest"));
+            }
+        }
+        return PreprocessConfig.Clip(resolution);
+    }
+
+    /// <summary>
+    /// Decodes, preprocesses and encodes image files in batches; decoding runs on all the context's
+    /// threads. A corrupt or unsupported file is recorded in <see cref="ImageBatchResult.Failures"/>
+    /// and skipped; the rest are encoded, in input order.
     /// </summary>
     public ImageBatchResult EncodeImageFiles(IReadOnlyList<string> paths, bool applyExifOrientation = false, int batchSize = 32,
-        IProgress<int>? progress = null) =>
-        throw new NotSupportedException("image files are not supported yet: the image decoders have not landed; use pixel tensors");
+        IProgress<int>? progress = null)
+    {
+        var pre = new Preprocessor(ImageConfig);
+        int r = pre.OutputSize, len = pre.OutputLength;
+        var okPaths = new List<string>();
+        var failures = new List<ImageFailure>();
+        var chunks = new List<Tensor>();
+        int done = 0;
+        for (int start = 0; start < paths.Count; start += batchSize)
+        {
+            int count = Math.Min(batchSize, paths.Count - start);
+            var pixels = new float[count * len];
+            var errors = new string?[count];
+            Context.For(count, i =>
+            {
+                try
+                {
+                    var frame = ImageDecoder.Decode(paths[start + i]);
+                    if (applyExifOrientation) frame = Orientation.ApplyOrientation(frame);
+                    pre.Preprocess(frame, pixels.AsSpan(i * len, len));
+                }
+                catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or UnauthorizedAccessException)
+                {
+                    errors[i] = e.Message;
+                }
+            });
+            var good = Enumerable.Range(0, count).Where(i => errors[i] is null).ToArray();
+            foreach (var i in Enumerable.Range(0, count).Where(i => errors[i] is not null))
+                failures.Add(new ImageFailure(paths[start + i], errors[i]!));
+            if (good.Length > 0)
+            {
+                var batch = new Tensor(good.Length, 3, r, r);
+                for (int j = 0; j < good.Length; j++) pixels.AsSpan(good[j] * len, len).CopyTo(batch.Span.Slice(j * len, len));
+                chunks.Add(Model.EncodeImage(Context, batch));
+                okPaths.AddRange(good.Select(i => paths[start + i]));
+            }
+            done += count;
+            progress?.Report(done);
+        }
+        if (okPaths.Count == 0) return new ImageBatchResult(null, okPaths, failures);
+        int e = chunks[0].Shape[1];
+        var features = new Tensor(okPaths.Count, e);
+        int at = 0;
+        foreach (var c in chunks) { c.Span.CopyTo(features.Span.Slice(at)); at += c.Length; }
+        return new ImageBatchResult(features, okPaths, failures);
+    }
 }

@@ -23,11 +23,18 @@ public sealed partial class ClipPipeline
         Tokenizer = tokenizer;
         Context = context;
         ModelPath = modelPath;
+        ImageConfig = Imaging.Preprocessing.PreprocessConfig.Clip(model.Config.Vision.ImageSize);
     }
 
     /// <summary>Loads the model at <paramref name="modelPath"/> (any checkpoint format) with its tokenizer.</summary>
-    public static ClipPipeline Load(string modelPath, ComputeContext context) =>
-        new(ModelLoader.Load(modelPath), ClipTokenizer.ForModelDirectory(Directory.Exists(modelPath) ? modelPath : null), context, modelPath);
+    public static ClipPipeline Load(string modelPath, ComputeContext context)
+    {
+        var model = ModelLoader.Load(modelPath);
+        return new(model, ClipTokenizer.ForModelDirectory(Directory.Exists(modelPath) ? modelPath : null), context, modelPath)
+        {
+            ImageConfig = DefaultImageConfig(modelPath, model.Config.Vision.ImageSize),
+        };
+    }
 
     /// <summary>Text features (M, E), unnormalised; over-long texts are truncated when <paramref name="truncate"/>.</summary>
     public Tensor EncodeTexts(IReadOnlyList<string> texts, bool truncate = true, int batchSize = 256)

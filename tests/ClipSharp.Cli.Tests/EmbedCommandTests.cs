@@ -137,3 +137,34 @@ public class EmbedTextTests
         Assert.Contains("77", err);
     }
 }
+
+[Collection("Console")]
+public class EmbedImageTests
+{
+    [Fact]
+    public void ImageFilesGiveTheReferenceFeaturesAndCorruptFilesAreSkipped()
+    {
+        using var tmp = new CliHarness.TempDir();
+        var names = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Fixtures.Path("vit-tiny", "expected.json")))
+            .RootElement.GetProperty("images").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        var images = names.Select(n => Fixtures.Path("vit-tiny", "images", n)).ToList();
+        var corrupt = tmp.File("broken.png");
+        File.WriteAllBytes(corrupt, File.ReadAllBytes(images[0])[..200]);
+        var output = tmp.File("img.safetensors");
+        var (code, _, err) = CliHarness.Run(["embed", "--model", Fixtures.Path("vit-tiny", "openai", "model.safetensors"),
+            "--images", .. images, corrupt, "--out", output]);
+        Assert.Contains("broken.png", err);
+        Assert.Equal(0, code);
+        using var ours = SafetensorsFile.Open(output);
+        using var reference = SafetensorsFile.Open(Fixtures.Path("vit-tiny", "expected.safetensors"));
+        var a = ours.ReadFloat32("image_features");
+        var b = reference.ReadFloat32("image_features");
+        Assert.Equal([names.Length, 64], ours.Shape("image_features"));
+        for (int r = 0; r < names.Length; r++)
+        {
+            double diff = 0, norm = 0;
+            for (int j = 0; j < 64; j++) { diff += Math.Pow(a[r * 64 + j] - b[r * 64 + j], 2); norm += Math.Pow(b[r * 64 + j], 2); }
+            Assert.True(Math.Sqrt(diff / norm) < 1e-4, $"{names[r]}: relative error {Math.Sqrt(diff / norm)}");
+        }
+    }
+}

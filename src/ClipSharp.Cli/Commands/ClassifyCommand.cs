@@ -28,7 +28,7 @@ internal static class ClassifyCommand
             var paths = ImageFiles.Expand(parse.GetValue(images)!);
             var result = pipeline.EncodeImageFiles(paths, batchSize: parse.GetValue(model.Batch));
             ModelOptions.ReportFailures(result.Failures);
-            if (result.Features is null) return result.Failures.Count > 0 ? 2 : 0;
+            if (result.Features is null) throw new InvalidDataException("none of the images could be read");
             var probs = classifier.Probabilities(pipeline.Context, result.Features);
             int k = labelList.Count, n = result.Paths.Count, topK = Math.Max(1, parse.GetValue(top));
             for (int i = 0; i < n; i++)
@@ -44,7 +44,7 @@ internal static class ClassifyCommand
                 else
                     Console.WriteLine($"{result.Paths[i]}\n" + string.Join("\n", best.Select(b => $"  {b.Probability,7:P2}  {b.Label}")));
             }
-            return result.Failures.Count > 0 ? 2 : 0;
+            return 0;  // skipped files were reported on stderr
         });
         return cmd;
     }

@@ -53,7 +53,10 @@ internal static class EmbedCommand
             if (imagePaths.Length > 0)
             {
                 if (imageFeatures is not null) throw new ArgumentException("give either --pixels or --images, not both");
-                (imageFeatures, imageSources) = InputEncoders.EncodeImages(clip, ctx, imagePaths, batchSize);
+                var result = pipeline.EncodeImageFiles(ImageFiles.Expand(imagePaths), batchSize: batchSize);
+                ModelOptions.ReportFailures(result.Failures);
+                imageFeatures = result.Features;
+                imageSources = result.Paths.ToArray();
             }
             if (parse.GetValue(tokens) is { } tokenSpec)
             {

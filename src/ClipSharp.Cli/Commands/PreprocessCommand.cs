@@ -1,3 +1,4 @@
+using ClipSharp.IO;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -52,18 +53,14 @@ public static class PreprocessCommand
             int r = pre.OutputSize;
             string outPath = parse.GetValue(output)!;
             var metadata = new Dictionary<string, string> { ["images"] = JsonSerializer.Serialize(paths) };
-            var buffer = new float[pre.OutputLength];
-            using (var file = new PixelsFile(outPath, "pixel_values", [paths.Length, 3, r, r], metadata))
+            var pixels = new ClipSharp.Tensors.Tensor(paths.Length, 3, r, r);
+            for (int i = 0; i < paths.Length; i++)
             {
-                foreach (var path in paths)
-                {
-                    var frame = ImageDecoder.Decode(path);
-                    if (parse.GetValue(exif)) frame = Orientation.ApplyOrientation(frame);
-                    pre.Preprocess(frame, buffer);
-                    file.Append(buffer);
-                }
-                file.Complete();
+                var frame = ImageDecoder.Decode(paths[i]);
+                if (parse.GetValue(exif)) frame = Orientation.ApplyOrientation(frame);
+                pre.Preprocess(frame, pixels.Span.Slice(i * pre.OutputLength, pre.OutputLength));
             }
+            SafetensorsWriter.Write(outPath, [new SafetensorsItem("pixel_values", pixels, DType.F32)], metadata);
             parse.InvocationConfiguration.Output.WriteLine($"wrote pixel_values ({paths.Length}, 3, {r}, {r}) to {outPath}");
             return 0;
         });

@@ -29,7 +29,7 @@ internal static class TagCommand
             var text = ClipModel.Normalized(pipeline.EncodeTexts(policies.Select(p => p.Label).ToArray()));
             var result = pipeline.EncodeImageFiles(ImageFiles.Expand(parse.GetValue(images)!), batchSize: parse.GetValue(model.Batch));
             ModelOptions.ReportFailures(result.Failures);
-            if (result.Features is null) return result.Failures.Count > 0 ? 2 : 0;
+            if (result.Features is null) throw new InvalidDataException("none of the images could be read");
             var img = ClipModel.Normalized(result.Features);
             int n = result.Paths.Count, k = policies.Count, e = img.Shape[1];
             var cos = new float[n * k];
@@ -49,7 +49,7 @@ internal static class TagCommand
                     Console.WriteLine($"{result.Paths[i]}: " + (hits.Length == 0 ? "(no tags)" :
                         string.Join(", ", hits.Select(j => $"{policies[j].Label} ({cos[i * k + j]:F3})"))));
             }
-            return result.Failures.Count > 0 ? 2 : 0;
+            return 0;  // skipped files were reported on stderr
         });
         return cmd;
     }

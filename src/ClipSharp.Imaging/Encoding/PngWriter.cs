@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using ClipSharp.Imaging.Png;
 
 namespace ClipSharp.Imaging.Encoding;
 
@@ -70,27 +71,3 @@ public static class PngWriter
     }
 }
 
-/// <summary>CRC-32 (ISO-HDLC polynomial 0xEDB88320), as PNG uses it.</summary>
-public static class Crc32
-{
-    private static readonly uint[] Table = BuildTable();
-
-    /// <summary>Continues a CRC over <paramref name="data"/>; start from 0xFFFFFFFF and xor the result with 0xFFFFFFFF.</summary>
-    public static uint Update(uint crc, ReadOnlySpan<byte> data)
-    {
-        foreach (var b in data) crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        return crc;
-    }
-
-    private static uint[] BuildTable()
-    {
-        var t = new uint[256];
-        for (uint n = 0; n < 256; n++)
-        {
-            uint c = n;
-            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[n] = c;
-        }
-        return t;
-    }
-}
