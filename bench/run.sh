@@ -18,7 +18,7 @@ PY
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 peer=$(OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 "$here/bench/peer/bench_torch.py" --config "$here/src/ClipSharp/Models/Presets/$arch.json" \
   --weights "$weights" --tokens "$work/tokens.json" --batch "$batch" --text-batch "$text_batch" --threads "$(nproc)")
-ours=$("$here/clipsharp" bench --model "$weights" --texts-file "$work/prompts.json" --batch "$batch" --text-batch "$text_batch" --json)
+ours=$("$here/clipsharp" bench --model "$weights" --texts-file "$work/prompts.json" --batch "$batch" --text-batch "$text_batch" --peak --json)
 echo "pytorch:   $peer"
 echo "clipsharp: $ours"
 /usr/bin/python3 - "$peer" "$ours" <<'PY'
@@ -26,5 +26,5 @@ import json, sys
 p, o = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 print(f"images/s: clipsharp {o['images_per_s']:.2f} vs pytorch {p['images_per_s']:.2f} -> {o['images_per_s'] / p['images_per_s']:.2f}x")
 print(f"texts/s:  clipsharp {o['texts_per_s']:.1f} vs pytorch {p['texts_per_s']:.1f} -> {o['texts_per_s'] / p['texts_per_s']:.2f}x")
-print(f"clipsharp image encoder: {o['image_gflops']:.1f} GFLOP/s; peak RSS {o['peak_rss_mb']:.0f} MB")
+print(f"clipsharp image encoder: {o['image_gflops']:.1f} GFLOP/s = {o['image_fraction_of_peak']:.0%} of the measured FMA peak {o['peak_gflops']:.0f} GFLOP/s; peak RSS {o['peak_rss_mb']:.0f} MB")
 PY

@@ -19,7 +19,8 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var modelPath = new Option<string?>("--model") { Description = "Checkpoint to time instead of a random preset" };
         var textsFile = new Option<string?>("--texts-file") { Description = "JSON array of prompts (default: \"a photo of a {label}.\" over the ImageNet classes)" };
-        var cmd = new Command("bench", "Measure encoder throughput (random pixels, real prompts).") { arch, modelPath, batch, textBatch, threads, iterations, textsFile, json };
+        var peak = new Option<bool>("--peak") { Description = "Also measure the machine's float32 FMA peak" };
+        var cmd = new Command("bench", "Measure encoder throughput (random pixels, real prompts).") { arch, modelPath, batch, textBatch, threads, iterations, textsFile, peak, json };
         cmd.SetAction(parse =>
         {
             var ctx = new ComputeContext(parse.GetValue(threads));
@@ -41,8 +42,11 @@ internal static class BenchCommand
             int longest = Enumerable.Range(0, tb).Max(i => TextTransformer.ArgMaxFirst(tokens.AsSpan(i * l, l))) + 1;
             double imageRate = Best(() => model.EncodeImage(ctx, pixels), b, iters);
             double textRate = Best(() => model.EncodeText(ctx, tokens, tb), tb, iters);
+            double peakGflops = parse.GetValue(peak) ? Tensors.Kernels.PeakFlops.Measure(ctx.Threads) : double.NaN;
             var result = new
             {
+                peak_gflops = double.IsNaN(peakGflops) ? (double?)null : peakGflops,
+                image_fraction_of_peak = double.IsNaN(peakGflops) ? (double?)null : imageRate * FlopCounter.Image(config) / 1e9 / peakGflops,
                 arch = parse.GetValue(modelPath) ?? parse.GetValue(arch),
                 threads = ctx.Threads,
                 isa = ctx.Isa.ToString(),
@@ -59,7 +63,8 @@ internal static class BenchCommand
             else
             {
                 Console.WriteLine($"{result.arch}: {imageRate:F2} images/s (batch {b}, {result.image_gflops:F1} GFLOP/s), " +
-                                  $"{textRate:F1} texts/s (batch {tb}, {result.text_gflops:F1} GFLOP/s), {ctx.Threads} threads, {ctx.Isa}, peak RSS {result.peak_rss_mb:F0} MB");
+                                  $"{textRate:F1} texts/s (batch {tb}, {result.text_gflops:F1} GFLOP/s), {ctx.Threads} threads, {ctx.Isa}, peak RSS {result.peak_rss_mb:F0} MB" +
+                                  (double.IsNaN(peakGflops) ? "" : $"; FMA peak {peakGflops:F0} GFLOP/s, image encoder at {result.image_fraction_of_peak:P0} of it"));
             }
             return 0;
         });
