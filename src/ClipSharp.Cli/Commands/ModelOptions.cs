@@ -31,6 +31,9 @@ internal sealed class ModelOptions
     /// <summary>Prints skipped images to stderr, one line each.</summary>
     public static void ReportFailures(IReadOnlyList<ImageFailure> failures)
     {
-        foreach (var f in failures) Console.Error.WriteLine($"clipsharp: skipped {f.Path}: {f.Reason}");
+        foreach (var f in failures)
+            Console.Error.WriteLine(f.Reason.StartsWith(f.Path, StringComparison.Ordinal)
+                ? $"clipsharp: skipped {f.Reason}"
+                : $"clipsharp: skipped {f.Path}: {f.Reason}");
     }
 }
