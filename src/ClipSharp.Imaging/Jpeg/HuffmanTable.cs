@@ -39,6 +39,9 @@ internal sealed class HuffmanTable
             {
                 for (int i = 0; i < n; i++, k++, code++)
                 {
+                    if (code >= (1 << len))
+                        throw new InvalidDataException(
+                            $"JPEG: bad Huffman table in DHT at byte offset {offset}: more codes of length {len} than fit in {len} bits");
                     if (len <= LookupBits)
                     {
                         int shift = LookupBits - len;

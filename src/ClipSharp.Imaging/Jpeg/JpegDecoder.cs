@@ -101,6 +101,9 @@ public static class JpegDecoder
             throw new InvalidDataException($"JPEG: no frame header (SOF) before {(sawEoi ? "EOI" : "the end of the data")} at byte offset {reader.Position}");
         if (scans == 0)
             throw new InvalidDataException($"JPEG: no scan (SOS) before {(sawEoi ? "EOI" : "the end of the data")} at byte offset {reader.Position}");
+        // Pillow (without LOAD_TRUNCATED_IMAGES) rejects a file that ends without EOI, even after complete scans.
+        if (!sawEoi)
+            throw new InvalidDataException($"JPEG: image data is truncated: the file ends at byte offset {data.Length} without an EOI marker");
         if (frame.Progressive)
             TransformCoefficients(frame);
         return Assemble(frame, tables, upsamplers!);
