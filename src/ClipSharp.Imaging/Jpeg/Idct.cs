@@ -55,14 +55,20 @@ internal static class Idct
     {
         switch (size)
         {
-            case 8: Islow8x8(coef, quant, output, stride); break;
+            case 8:
+                if (IdctAvx2.IsSupported) IdctAvx2.Islow8x8(coef, quant, output, stride);
+                else Islow8x8(coef, quant, output, stride);
+                break;
             case 4: Reduced4x4(coef, quant, output, stride); break;
             case 2: Reduced2x2(coef, quant, output, stride); break;
             default: Reduced1x1(coef, quant, output); break;
         }
     }
 
-    /// <summary>Full 8x8 inverse DCT (libjpeg jpeg_idct_islow arithmetic); writes 8 rows of 8 samples.</summary>
+    /// <summary>
+    /// Full 8x8 inverse DCT (libjpeg jpeg_idct_islow arithmetic); writes 8 rows of 8 samples. The scalar
+    /// reference; <see cref="IdctAvx2.Islow8x8"/> is the fast path.
+    /// </summary>
     public static void Islow8x8(ReadOnlySpan<short> coef, ReadOnlySpan<short> quant, Span<byte> output, int stride)
     {
         coef = coef[..64];
