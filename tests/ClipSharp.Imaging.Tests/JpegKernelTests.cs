@@ -76,3 +76,31 @@ public class JpegKernelTests
         Assert.Equal(new byte[] { 0, 10, 30, 50, 70, 80 }, o[..6]);
     }
 }
+
+public class JpegColorKernelTests
+{
+    [Fact]
+    public void Avx2YccToRgbMatchesReferenceForEveryInputTriple()
+    {
+        // All 2^24 (Y, Cb, Cr) triples, 4096 pixels at a time; row lengths vary to exercise the tail.
+        var y = new byte[4096 + 5];
+        var cb = new byte[y.Length];
+        var cr = new byte[y.Length];
+        var expected = new byte[3 * y.Length];
+        var actual = new byte[3 * y.Length];
+        for (int block = 0; block < (1 << 24) / 4096; block++)
+        {
+            for (int i = 0; i < 4096; i++)
+            {
+                int v = block * 4096 + i;
+                y[i] = (byte)v;
+                cb[i] = (byte)(v >> 8);
+                cr[i] = (byte)(v >> 16);
+            }
+            int n = 4096 + block % 6;
+            ColorConverter.YccToRgbReference(y.AsSpan(0, n), cb.AsSpan(0, n), cr.AsSpan(0, n), expected);
+            ColorConverter.YccToRgb(y.AsSpan(0, n), cb.AsSpan(0, n), cr.AsSpan(0, n), actual);
+            Assert.True(expected.AsSpan(0, 3 * n).SequenceEqual(actual.AsSpan(0, 3 * n)), $"block {block} differs");
+        }
+    }
+}

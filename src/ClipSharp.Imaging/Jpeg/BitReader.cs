@@ -8,7 +8,7 @@ namespace ClipSharp.Imaging.Jpeg;
 /// it supplies zero bits, remembering how many it made up, so the decoder can tell whether a segment
 /// really ran out (libjpeg's "insufficient data") rather than merely being read ahead.
 /// </summary>
-internal ref struct BitReader
+internal ref partial struct BitReader
 {
     private readonly ReadOnlySpan<byte> _data;
     private int _pos;

@@ -100,7 +100,15 @@ internal static class ColorConverter
     /// <summary>rgb[3x..3x+2] = YCbCr→RGB of (y[x], cb[x], cr[x]) with the formula in the class summary.</summary>
     public static void YccToRgb(ReadOnlySpan<byte> y, ReadOnlySpan<byte> cb, ReadOnlySpan<byte> cr, Span<byte> rgb)
     {
+        int done = ColorConverterAvx2.IsSupported ? ColorConverterAvx2.YccToRgb(y, cb, cr, rgb) : 0;
+        YccToRgbReference(y[done..], cb[done..], cr[done..], rgb[(3 * done)..]);
+    }
+
+    /// <summary>Scalar reference of <see cref="YccToRgb"/> (table lookups, as jdcolor.c).</summary>
+    public static void YccToRgbReference(ReadOnlySpan<byte> y, ReadOnlySpan<byte> cb, ReadOnlySpan<byte> cr, Span<byte> rgb)
+    {
         int n = y.Length;
+        if (n == 0) return;
         _ = cb[n - 1];
         _ = cr[n - 1];
         _ = rgb[3 * n - 1];

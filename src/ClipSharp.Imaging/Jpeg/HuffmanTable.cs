@@ -17,6 +17,12 @@ internal sealed class HuffmanTable
     /// <summary>Symbol index of the first code of each length, minus that code.</summary>
     private readonly int[] _valOffset = new int[17];
     private readonly byte[] _symbols;
+    /// <summary>
+    /// AC tables: for the next <see cref="LookupBits"/> bits, when a run/size code and its extra bits both fit,
+    /// (value &lt;&lt; 8) | (run &lt;&lt; 4) | total length; otherwise 0. Lets the block decoder take a
+    /// coefficient with one lookup; the result is the same as decoding the symbol and then its bits.
+    /// </summary>
+    private readonly int[] _fastAc = new int[1 << LookupBits];
 
     /// <summary>
     /// Builds the table. <paramref name="counts"/>[i] is the number of codes of length i + 1.
@@ -58,6 +64,7 @@ internal sealed class HuffmanTable
             code <<= 1;
         }
         _maxCode[17] = int.MaxValue;
+        if (!isDc) BuildFastAc();
         if (isDc)
         {
             foreach (byte s in _symbols)
@@ -66,6 +73,23 @@ internal sealed class HuffmanTable
                         $"JPEG: bad DC Huffman table at byte offset {offset}: symbol {s} exceeds 15");
         }
     }
+
+    private void BuildFastAc()
+    {
+        for (int bits = 0; bits < _fastAc.Length; bits++)
+        {
+            int entry = _lookup[bits];
+            if (entry == 0) continue;
+            int len = entry >> 8, rs = entry & 0xFF, run = rs >> 4, size = rs & 15;
+            if (size == 0 || len + size > LookupBits) continue;
+            int extra = (bits >> (LookupBits - len - size)) & ((1 << size) - 1);
+            int value = extra < (1 << (size - 1)) ? extra - (1 << size) + 1 : extra;
+            _fastAc[bits] = (value << 8) | (run << 4) | (len + size);
+        }
+    }
+
+    /// <summary>The fast AC entry for the next <see cref="LookupBits"/> bits (0 = take the general path).</summary>
+    public int FastAc(int bits) => _fastAc[bits];
 
     /// <summary>Entry of the direct lookup table for the next <see cref="LookupBits"/> bits (0 = longer code).</summary>
     public int Lookup(int bits) => _lookup[bits];

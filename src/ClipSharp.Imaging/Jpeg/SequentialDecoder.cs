@@ -18,29 +18,7 @@ internal struct SequentialDecoder : IBlockDecoder
     {
         var block = _block.AsSpan();
         block.Clear();
-        var zigzag = JpegConstants.ZigZag;
-        var ac = c.AcTable!;
-
-        int s = reader.DecodeHuffman(c.DcTable!);
-        c.DcPredictor = unchecked(c.DcPredictor + reader.ReceiveExtend(s));
-        block[0] = unchecked((short)c.DcPredictor);
-
-        for (int k = 1; k < 64; k++)
-        {
-            int rs = reader.DecodeHuffman(ac);
-            int r = rs >> 4;
-            s = rs & 15;
-            if (s != 0)
-            {
-                k += r;
-                block[zigzag[k]] = unchecked((short)reader.ReceiveExtend(s));
-            }
-            else
-            {
-                if (r != 15) break;
-                k += 15;
-            }
-        }
+        reader.DecodeSequentialBlock(block, c.DcTable!, c.AcTable!, ref c.DcPredictor);
 
         int size = c.ScaledBlockSize;
         int offset = blockRow * size * c.PlaneStride + blockCol * size;
