@@ -51,28 +51,7 @@ internal static class ProgressiveDecoder
                 _eobRun--;
                 return;
             }
-            var b = Block(c, blockRow, blockCol);
-            var zigzag = JpegConstants.ZigZag;
-            var table = c.AcTable!;
-            for (int k = ss; k <= se; k++)
-            {
-                int rs = reader.DecodeHuffman(table);
-                int r = rs >> 4, s = rs & 15;
-                if (s != 0)
-                {
-                    k += r;
-                    b[zigzag[k]] = unchecked((short)(reader.ReceiveExtend(s) * (1 << al)));
-                }
-                else if (r == 15)
-                {
-                    k += 15;
-                }
-                else
-                {
-                    _eobRun = (1 << r) + reader.ReadBits(r) - 1;
-                    break;
-                }
-            }
+            reader.DecodeAcFirst(Block(c, blockRow, blockCol), c.AcTable!, ss, se, al, ref _eobRun);
         }
     }
 
@@ -82,62 +61,7 @@ internal static class ProgressiveDecoder
 
         public void Restart() => _eobRun = 0;
 
-        public void DecodeBlock(ref BitReader reader, JpegComponent c, int blockRow, int blockCol)
-        {
-            var b = Block(c, blockRow, blockCol);
-            var zigzag = JpegConstants.ZigZag;
-            int p1 = 1 << al, m1 = -1 * p1;
-            int k = ss;
-            if (_eobRun == 0)
-            {
-                var table = c.AcTable!;
-                for (; k <= se; k++)
-                {
-                    int rs = reader.DecodeHuffman(table);
-                    int r = rs >> 4, s = rs & 15;
-                    if (s != 0)
-                    {
-                        // Size must be 1; libjpeg only warns otherwise and reads one sign bit regardless.
-                        s = reader.ReadBit() != 0 ? p1 : m1;
-                    }
-                    else if (r != 15)
-                    {
-                        _eobRun = (1 << r) + reader.ReadBits(r);
-                        break;
-                    }
-                    // Skip r zero-history coefficients, refining nonzero ones on the way.
-                    do
-                    {
-                        int z = zigzag[k];
-                        if (b[z] != 0)
-                        {
-                            Refine(ref reader, ref b[z], p1, m1);
-                        }
-                        else
-                        {
-                            if (--r < 0) break;
-                        }
-                        k++;
-                    } while (k <= se);
-                    if (s != 0)
-                        b[zigzag[k]] = unchecked((short)s);
-                }
-            }
-            if (_eobRun > 0)
-            {
-                for (; k <= se; k++)
-                {
-                    int z = zigzag[k];
-                    if (b[z] != 0) Refine(ref reader, ref b[z], p1, m1);
-                }
-                _eobRun--;
-            }
-        }
-
-        private static void Refine(ref BitReader reader, ref short coef, int p1, int m1)
-        {
-            if (reader.ReadBit() != 0 && (coef & p1) == 0)
-                coef = unchecked((short)(coef + (coef >= 0 ? p1 : m1)));
-        }
+        public void DecodeBlock(ref BitReader reader, JpegComponent c, int blockRow, int blockCol) =>
+            reader.DecodeAcRefine(Block(c, blockRow, blockCol), c.AcTable!, ss, se, al, ref _eobRun);
     }
 }
