@@ -60,14 +60,14 @@ public static class ImageDecoder
         {
             throw new InvalidDataException($"{nameForErrors}: {e.Message}", e);
         }
+        catch (NotSupportedException e)
+        {
+            throw new NotSupportedException($"{nameForErrors}: {e.Message}", e);
+        }
     }
 
-    /// <summary>
-    /// JPEG is decoded by ClipSharp.Imaging.Jpeg.JpegDecoder, which lives on another branch; once merged
-    /// this body becomes <c>return Jpeg.JpegDecoder.Decode(data);</c>.
-    /// </summary>
-    private static ImageFrame DecodeJpeg(ReadOnlySpan<byte> data) =>
-        throw new InvalidDataException("JPEG: this build has no JPEG decoder yet (ClipSharp.Imaging.Jpeg is not merged)");
+    /// <summary>Baseline and progressive JPEG, pixel-exact with libjpeg-turbo's defaults (as Pillow decodes).</summary>
+    private static ImageFrame DecodeJpeg(ReadOnlySpan<byte> data) => Jpeg.JpegDecoder.Decode(data);
 
     private static string Describe(ReadOnlySpan<byte> data)
     {

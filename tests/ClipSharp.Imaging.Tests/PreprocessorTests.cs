@@ -54,13 +54,10 @@ public class PreprocessorTests(ITestOutputHelper output)
     public void PixelValues_MatchFixture_NonJpeg(string fixture, string name) =>
         Assert.True(MaxDiff(fixture, name) <= 1e-6, $"{fixture}/{name} differs from the reference pixel_values");
 
-    /// <summary>
-    /// The JPEG fixture images need ClipSharp.Imaging.Jpeg.JpegDecoder, written on another branch. Remove the
-    /// Skip once it is merged: these must then pass like the others.
-    /// </summary>
-    [Theory(Skip = "PENDING: JPEG decoder not merged into this branch yet; enable after merging ClipSharp.Imaging.Jpeg")]
+    /// <summary>The JPEG fixture images: baseline, progressive, 4:4:4, greyscale, restart markers.</summary>
+    [Theory]
     [MemberData(nameof(JpegCases))]
-    public void PixelValues_MatchFixture_Jpeg_PendingDecoder(string fixture, string name) =>
+    public void PixelValues_MatchFixture_Jpeg(string fixture, string name) =>
         Assert.True(MaxDiff(fixture, name) <= 1e-6, $"{fixture}/{name} differs from the reference pixel_values");
 
     [Fact]
