@@ -10,6 +10,7 @@ public static class Program
         var root = new RootCommand("ClipSharp: CLIP in pure C# — embed, classify and search images with text.");
         // One line per command; each command lives in Commands/<Name>Command.cs.
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(BenchImageCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(InitCommand.Create());

@@ -40,6 +40,26 @@ public static class ImageDecoder
         return Decode(bytes, path);
     }
 
+    /// <summary>
+    /// Decodes a JPEG at a reduced size in the DCT domain when it is at least twice as large as
+    /// <paramref name="minWidth"/> × <paramref name="minHeight"/> (Pillow's draft mode: faster, not
+    /// pixel-identical to a full decode); other formats decode in full.
+    /// </summary>
+    public static ImageFrame DecodeDraft(ReadOnlySpan<byte> data, string nameForErrors, int minWidth, int minHeight)
+    {
+        if (Sniff(data) == ImageFormat.Jpeg && Jpeg.JpegSize.Read(data) is { } size)
+        {
+            int d = Jpeg.JpegSize.DraftDenominator(size.Width, size.Height, minWidth, minHeight);
+            if (d > 1)
+            {
+                try { return Jpeg.JpegDecoder.Decode(data, new Jpeg.JpegDecodeOptions { ScaleDenominator = d }); }
+                catch (InvalidDataException e) { throw new InvalidDataException($"{nameForErrors}: {e.Message}", e); }
+                catch (NotSupportedException e) { throw new NotSupportedException($"{nameForErrors}: {e.Message}", e); }
+            }
+        }
+        return Decode(data, nameForErrors);
+    }
+
     /// <summary>Decodes an in-memory file; <paramref name="nameForErrors"/> prefixes every error message.</summary>
     /// <exception cref="InvalidDataException">The data is not a supported image or is corrupt.</exception>
     public static ImageFrame Decode(ReadOnlySpan<byte> data, string nameForErrors)

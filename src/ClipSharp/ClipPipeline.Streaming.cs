@@ -36,9 +36,9 @@ public sealed partial class ClipPipeline
                     {
                         try
                         {
-                            var frame = ImageDecoder.Decode(path);
-                            if (applyExifOrientation) frame = Orientation.ApplyOrientation(frame);
-                            return pre.Preprocess(frame);
+                            var pixels = new float[len];
+                            Prepare(File.ReadAllBytes(path), path, applyExifOrientation, pre, pixels);
+                            return pixels;
                         }
                         finally { gate.Release(); }
                     }, cancellationToken);
