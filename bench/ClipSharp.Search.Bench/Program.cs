@@ -4,6 +4,21 @@ using System.Diagnostics;
 using ClipSharp.Search.Hnsw;
 using ClipSharp.Search.Vectors;
 
+if (args.Length > 0 && args[0] == "flat")
+{
+    // Exact single-query search rate: flat n d queries threads (compare with bench/search/bench_faiss.py).
+    int fn = int.Parse(args[1]), fd = int.Parse(args[2]), fq = int.Parse(args[3]), ft = int.Parse(args[4]);
+    var data = Random(5, fn, fd, 0, 0);
+    var flat = EmbeddingMatrix.FromRows(data, fd);
+    data = null!;
+    var qs = Random(6, fq, fd, 0, 0);
+    ExactSearch.Search(flat, qs[0], 10, threads: ft);
+    var clock = Stopwatch.StartNew();
+    foreach (var q in qs) ExactSearch.Search(flat, q, 10, threads: ft);
+    Console.WriteLine($"{{\"n\": {fn}, \"d\": {fd}, \"threads\": {ft}, \"queries_per_s\": {fq / clock.Elapsed.TotalSeconds:F2}}}");
+    return;
+}
+
 int Arg(int i, int dflt) => args.Length > i ? int.Parse(args[i]) : dflt;
 int n = Arg(0, 20000), d = Arg(1, 64), m = Arg(2, 16), efC = Arg(3, 200), efS = Arg(4, 64), nq = Arg(5, 500);
 Console.WriteLine($"n={n} d={d} M={m} efConstruction={efC} efSearch={efS} queries={nq} threads(exact)={Environment.ProcessorCount}");
