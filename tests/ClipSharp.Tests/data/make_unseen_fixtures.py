@@ -51,6 +51,34 @@ CONFIGS = {
 }
 
 
+def capture_stages(model, tokens):
+    """Forward hooks recording each stage as (B, T, C) under the names ClipSharp's debug taps use."""
+    stages, hooks = OrderedDict(), []
+
+    def keep(name, transform):
+        def hook(module, inputs, output):
+            stages[name] = transform(inputs, output).detach().clone()
+        return hook
+
+    v = model.visual
+    if hasattr(v, "transformer"):
+        hooks.append(v.ln_pre.register_forward_hook(keep("visual.embeddings_0", lambda i, o: i[0])))
+        hooks.append(v.ln_pre.register_forward_hook(keep("visual.ln_pre_0", lambda i, o: o)))
+        for n, block in enumerate(v.transformer.resblocks):
+            hooks.append(block.register_forward_hook(keep(f"visual.transformer.resblock_{n}", lambda i, o: o.permute(1, 0, 2))))
+        hooks.append(v.ln_post.register_forward_hook(keep("visual.ln_post_0", lambda i, o: o)))
+    else:
+        hooks.append(v.layer1.register_forward_pre_hook(lambda m, i: stages.__setitem__("visual.stem_0", i[0].detach().clone())))
+        for n in range(4):
+            hooks.append(getattr(v, f"layer{n + 1}").register_forward_hook(keep(f"visual.layer_{n + 1}", lambda i, o: o)))
+    hooks.append(model.transformer.register_forward_pre_hook(lambda m, i: stages.__setitem__("text.embeddings_0", i[0].permute(1, 0, 2).detach().clone())))
+    for n, block in enumerate(model.transformer.resblocks):
+        hooks.append(block.register_forward_hook(keep(f"transformer.resblock_{n}", lambda i, o: o.permute(1, 0, 2))))
+    pooled = tokens.argmax(dim=-1)
+    hooks.append(model.ln_final.register_forward_hook(keep("text.ln_final_0", lambda i, o: o[torch.arange(o.shape[0]), pooled])))
+    return stages, hooks
+
+
 def main(out):
 
     for seed, (name, cfg) in enumerate(CONFIGS.items()):
@@ -71,12 +99,16 @@ def main(out):
         for i, length in enumerate([1, 5, n - 2, n]):
             tokens[i, :length] = torch.randint(1, vocab - 1, (length,), generator=gen)
             tokens[i, length - 1] = vocab - 1  # the end-of-text id is the largest
+        stages, hooks = capture_stages(model, tokens)
         with torch.no_grad():
             img = model.visual(pixels)
             txt = model.encode_text(tokens)
             logits = model.logit_scale.exp() * F.normalize(img, dim=-1) @ F.normalize(txt, dim=-1).T
         save_safetensors(os.path.join(d, "expected.safetensors"), OrderedDict(
             pixel_values=pixels, tokens=tokens.int(), image_features=img, text_features=txt, logits_per_image=logits))
+        for h in hooks:
+            h.remove()
+        save_safetensors(os.path.join(d, "stages.safetensors"), OrderedDict((k, v.contiguous()) for k, v in stages.items()))
         print(name, "ok")
 
 
