@@ -51,70 +51,42 @@ public readonly struct QuickGeluOperator : IUnaryOperator
 /// <summary>
 /// GELU with the exact erf form (PyTorch nn.GELU default): y = x · ½ (1 + erf(x / √2)). erf is
 /// evaluated as 1 − t·exp(−z² + P(t)) with t = 1/(1 + z/2) (Numerical Recipes' erfc, relative error &lt; 1.2e-7).
+/// One generic body serves the scalar-free vector widths; the scalar form mirrors it.
 /// </summary>
 public readonly struct GeluOperator : IUnaryOperator
 {
     private const float InvSqrt2 = 0.70710678118654752f;
 
+    private static readonly float[] Coefficients =
+        [0.17087277f, -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f, -0.18628806f, 0.09678418f, 0.37409196f, 1.00002368f, -1.26551223f];
+
     public static float Invoke(float x)
     {
         float z = MathF.Abs(x) * InvSqrt2;
         float t = 1f / (1f + 0.5f * z);
-        float erfc = t * MathF.Exp(-z * z + Poly(t));
+        float p = Coefficients[0];
+        for (int i = 1; i < Coefficients.Length; i++) p = p * t + Coefficients[i];
+        float erfc = t * MathF.Exp(p - z * z);
         float erf = x >= 0 ? 1f - erfc : erfc - 1f;
         return 0.5f * x * (1f + erf);
     }
 
-    private static float Poly(float t) =>
-        -1.26551223f + t * (1.00002368f + t * (0.37409196f + t * (0.09678418f + t * (-0.18628806f
-        + t * (0.27886807f + t * (-1.13520398f + t * (1.48851587f + t * (-0.82215223f + t * 0.17087277f))))))));
+    public static Vector128<float> Invoke(Vector128<float> x) => Vector<Vector128<float>, Simd128>(x);
+    public static Vector256<float> Invoke(Vector256<float> x) => Vector<Vector256<float>, Simd256>(x);
+    public static Vector512<float> Invoke(Vector512<float> x) => Vector<Vector512<float>, Simd512>(x);
 
-    public static Vector128<float> Invoke(Vector128<float> x)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Vector<TV, TS>(TV x) where TV : struct where TS : ISimd<TV>
     {
-        var z = Vector128.Abs(x) * Vector128.Create(InvSqrt2);
-        var t = Vector128<float>.One / (Vector128<float>.One + Vector128.Create(0.5f) * z);
-        var p = Vector128.Create(0.17087277f);
-        p = p * t + Vector128.Create(-0.82215223f); p = p * t + Vector128.Create(1.48851587f);
-        p = p * t + Vector128.Create(-1.13520398f); p = p * t + Vector128.Create(0.27886807f);
-        p = p * t + Vector128.Create(-0.18628806f); p = p * t + Vector128.Create(0.09678418f);
-        p = p * t + Vector128.Create(0.37409196f); p = p * t + Vector128.Create(1.00002368f);
-        p = p * t + Vector128.Create(-1.26551223f);
-        var erfc = t * Vector128.Exp(p - z * z);
-        var erfAbs = Vector128<float>.One - erfc;
-        var erf = Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(x, Vector128<float>.Zero), erfAbs, -erfAbs);
-        return Vector128.Create(0.5f) * x * (Vector128<float>.One + erf);
-    }
-
-    public static Vector256<float> Invoke(Vector256<float> x)
-    {
-        var z = Vector256.Abs(x) * Vector256.Create(InvSqrt2);
-        var t = Vector256<float>.One / (Vector256<float>.One + Vector256.Create(0.5f) * z);
-        var p = Vector256.Create(0.17087277f);
-        p = p * t + Vector256.Create(-0.82215223f); p = p * t + Vector256.Create(1.48851587f);
-        p = p * t + Vector256.Create(-1.13520398f); p = p * t + Vector256.Create(0.27886807f);
-        p = p * t + Vector256.Create(-0.18628806f); p = p * t + Vector256.Create(0.09678418f);
-        p = p * t + Vector256.Create(0.37409196f); p = p * t + Vector256.Create(1.00002368f);
-        p = p * t + Vector256.Create(-1.26551223f);
-        var erfc = t * Vector256.Exp(p - z * z);
-        var erfAbs = Vector256<float>.One - erfc;
-        var erf = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), erfAbs, -erfAbs);
-        return Vector256.Create(0.5f) * x * (Vector256<float>.One + erf);
-    }
-
-    public static Vector512<float> Invoke(Vector512<float> x)
-    {
-        var z = Vector512.Abs(x) * Vector512.Create(InvSqrt2);
-        var t = Vector512<float>.One / (Vector512<float>.One + Vector512.Create(0.5f) * z);
-        var p = Vector512.Create(0.17087277f);
-        p = p * t + Vector512.Create(-0.82215223f); p = p * t + Vector512.Create(1.48851587f);
-        p = p * t + Vector512.Create(-1.13520398f); p = p * t + Vector512.Create(0.27886807f);
-        p = p * t + Vector512.Create(-0.18628806f); p = p * t + Vector512.Create(0.09678418f);
-        p = p * t + Vector512.Create(0.37409196f); p = p * t + Vector512.Create(1.00002368f);
-        p = p * t + Vector512.Create(-1.26551223f);
-        var erfc = t * Vector512.Exp(p - z * z);
-        var erfAbs = Vector512<float>.One - erfc;
-        var erf = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), erfAbs, -erfAbs);
-        return Vector512.Create(0.5f) * x * (Vector512<float>.One + erf);
+        var one = TS.Broadcast(1f);
+        var z = TS.Multiply(TS.Abs(x), TS.Broadcast(InvSqrt2));
+        var t = TS.Divide(one, TS.Fma(TS.Broadcast(0.5f), z, one));
+        var p = TS.Broadcast(Coefficients[0]);
+        for (int i = 1; i < Coefficients.Length; i++) p = TS.Fma(p, t, TS.Broadcast(Coefficients[i]));
+        var erfc = TS.Multiply(t, TS.Exp(TS.Fma(TS.Multiply(z, z), TS.Broadcast(-1f), p)));
+        var erfAbs = TS.Fma(erfc, TS.Broadcast(-1f), one);
+        var erf = TS.SelectNonNegative(x, erfAbs, TS.Multiply(erfAbs, TS.Broadcast(-1f)));
+        return TS.Multiply(TS.Multiply(TS.Broadcast(0.5f), x), TS.Add(one, erf));
     }
 }
 

@@ -77,44 +77,74 @@ public static class ModelConfigs
     /// Infers the architecture from tensor shapes as the reference's build_model does: ViT when
     /// visual.proj exists, else ModifiedResNet; heads = width / 64; QuickGELU (OpenAI's choice).
     /// </summary>
-    public static ClipConfig InferFromStateDict(StateDict sd, Activation activation = Activation.QuickGelu)
+    public static ClipConfig InferFromStateDict(StateDict sd, Activation activation = Activation.QuickGelu) =>
+        InferFromShapes(sd.Source, sd.Names, name => sd[name].Shape, activation);
+
+    /// <summary>
+    /// <see cref="InferFromStateDict"/> from names and shapes alone (e.g. a safetensors header), so a
+    /// checkpoint can be described without reading its tensors.
+    /// </summary>
+    public static ClipConfig InferFromShapes(string source, IReadOnlyList<string> names, Func<string, int[]> shapeOf,
+        Activation activation = Activation.QuickGelu)
     {
+        var present = new HashSet<string>(names, StringComparer.Ordinal);
+        int[] Shape(string name) => present.Contains(name)
+            ? shapeOf(name)
+            : throw new CheckpointException(source, $"missing tensor '{name}', needed to infer the architecture");
         VisionConfig vision;
-        if (sd.Contains("visual.proj"))
+        if (present.Contains("visual.proj"))
         {
-            var conv = sd["visual.conv1.weight"].Shape;          // (width, 3, P, P)
+            var conv = Shape("visual.conv1.weight");             // (width, 3, P, P)
             int width = conv[0], patch = conv[^1];
-            int layers = CountIndices(sd, "visual.transformer.resblocks.", ".attn.in_proj_weight");
-            int grid = (int)Math.Round(Math.Sqrt(sd["visual.positional_embedding"].Shape[0] - 1));
-            vision = new VitConfig(patch * grid, patch, width, layers, Math.Max(1, width / 64), sd["visual.transformer.resblocks.0.mlp.c_fc.weight"].Shape[0]);
+            int layers = CountIndices(names, "visual.transformer.resblocks.", ".attn.in_proj_weight");
+            int grid = (int)Math.Round(Math.Sqrt(Shape("visual.positional_embedding")[0] - 1));
+            vision = new VitConfig(patch * grid, patch, width, layers, Math.Max(1, width / 64), Shape("visual.transformer.resblocks.0.mlp.c_fc.weight")[0]);
         }
-        else if (sd.Contains("visual.attnpool.positional_embedding"))
+        else if (present.Contains("visual.attnpool.positional_embedding"))
         {
             var counts = new int[4];
-            for (int b = 0; b < 4; b++) counts[b] = CountIndices(sd, $"visual.layer{b + 1}.", ".conv1.weight");
-            int width = sd["visual.layer1.0.conv1.weight"].Shape[0];
-            int outputWidth = (int)Math.Round(Math.Sqrt(sd["visual.attnpool.positional_embedding"].Shape[0] - 1));
+            for (int b = 0; b < 4; b++) counts[b] = CountIndices(names, $"visual.layer{b + 1}.", ".conv1.weight");
+            int width = Shape("visual.layer1.0.conv1.weight")[0];
+            int outputWidth = (int)Math.Round(Math.Sqrt(Shape("visual.attnpool.positional_embedding")[0] - 1));
             vision = new ResNetConfig(outputWidth * 32, counts, width, Math.Max(1, width * 32 / 64));
         }
         else
         {
-            throw new CheckpointException(sd.Source, "cannot tell the image tower: neither 'visual.proj' (ViT) nor 'visual.attnpool.positional_embedding' (ModifiedResNet) is present");
+            throw new CheckpointException(source, "cannot tell the image tower: neither 'visual.proj' (ViT) nor 'visual.attnpool.positional_embedding' (ModifiedResNet) is present");
         }
-        int textWidth = sd["ln_final.weight"].Shape[0];
+        int textWidth = Shape("ln_final.weight")[0];
         var text = new TextConfig(
-            sd["positional_embedding"].Shape[0],
-            sd["token_embedding.weight"].Shape[0],
+            Shape("positional_embedding")[0],
+            Shape("token_embedding.weight")[0],
             textWidth,
             Math.Max(1, textWidth / 64),
-            CountIndices(sd, "transformer.resblocks.", ".attn.in_proj_weight"),
-            sd["transformer.resblocks.0.mlp.c_fc.weight"].Shape[0]);
-        return new ClipConfig(sd["text_projection"].Shape[1], vision, text, activation);
+            CountIndices(names, "transformer.resblocks.", ".attn.in_proj_weight"),
+            Shape("transformer.resblocks.0.mlp.c_fc.weight")[0]);
+        return new ClipConfig(Shape("text_projection")[1], vision, text, activation);
     }
 
-    private static int CountIndices(StateDict sd, string prefix, string suffix)
+    /// <summary>The architecture a Hugging Face CLIPConfig describes (HF's CLIPModel is always a ViT).</summary>
+    public static ClipConfig FromHuggingFace(HfClipConfig hf)
+    {
+        var v = hf.Vision;
+        var t = hf.Text;
+        var vision = new VitConfig(v.ImageSize, v.PatchSize, v.HiddenSize, v.NumHiddenLayers, v.NumAttentionHeads, v.IntermediateSize);
+        var text = new TextConfig(t.MaxPositionEmbeddings, t.VocabSize, t.HiddenSize, t.NumAttentionHeads, t.NumHiddenLayers, t.IntermediateSize);
+        return new ClipConfig(hf.ProjectionDim, vision, text, ActivationFromName(t.HiddenAct, "text_config.hidden_act"));
+    }
+
+    /// <summary>"quick_gelu" → QuickGelu; "gelu" → Gelu.</summary>
+    public static Activation ActivationFromName(string name, string field) => name switch
+    {
+        "quick_gelu" => Activation.QuickGelu,
+        "gelu" => Activation.Gelu,
+        _ => throw new ArgumentException($"{field}: unsupported activation '{name}' (expected quick_gelu or gelu)"),
+    };
+
+    private static int CountIndices(IReadOnlyList<string> names, string prefix, string suffix)
     {
         var seen = new HashSet<int>();
-        foreach (var name in sd.Names)
+        foreach (var name in names)
         {
             if (!name.StartsWith(prefix, StringComparison.Ordinal) || !name.EndsWith(suffix, StringComparison.Ordinal)) continue;
             var middle = name[prefix.Length..^suffix.Length];
