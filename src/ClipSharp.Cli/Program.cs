@@ -21,6 +21,7 @@ public static class Program
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());
         root.Subcommands.Add(PreprocessCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         return CliRunner.Run(root, args);
     }
 }

@@ -7,7 +7,7 @@ namespace ClipSharp.Tensors.Kernels;
 /// Multi-head scaled dot-product attention. Letters: B batch, Tq query tokens, Tk key tokens,
 /// H heads, D head dim, C = H·D channels.
 /// </summary>
-public static class Attention
+public static partial class Attention
 {
     /// <summary>
     /// out[b, t, h·D + d] = Σ_s P[b, h, t, s] · v[b, s, h·D + d], where

@@ -6,7 +6,7 @@ namespace ClipSharp.Tensors.Kernels;
 /// 2-D convolution and pooling on NCHW data. Letters: B batch, I in-channels, O out-channels,
 /// H×W input size, P×Q output size, KH×KW kernel.
 /// </summary>
-public static class Convolution
+public static partial class Convolution
 {
     /// <summary>Output size of a convolution or pooling window along one axis.</summary>
     public static int OutputSize(int input, int kernel, int stride, int padding) => (input + 2 * padding - kernel) / stride + 1;

@@ -16,7 +16,7 @@ public interface IUnaryOperator
 /// The one loop driver for elementwise kernels: y[i] = TOp(x[i]) for i &lt; x.Length, overwriting y
 /// (x and y may be the same span). Uses the widest vector the context allows, then a scalar tail.
 /// </summary>
-public static class Elementwise
+public static partial class Elementwise
 {
     public static void Apply<TOp>(ReadOnlySpan<float> x, Span<float> y, IsaLevel isa = IsaLevel.Avx512)
         where TOp : IUnaryOperator

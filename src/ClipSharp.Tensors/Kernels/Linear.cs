@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace ClipSharp.Tensors.Kernels;
 
 /// <summary>Dense layers and lookups. Shapes: R rows, I in-features, O out-features.</summary>
-public static class Linear
+public static partial class Linear
 {
     /// <summary>
     /// y[r, o] = Σ_i x[r, i] · weight[o, i] + bias[o] (PyTorch nn.Linear; weight stored (O, I)),

@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace ClipSharp.Tensors.Kernels;
 
 /// <summary>Normalisation kernels. Shapes: R rows, C channels.</summary>
-public static class Normalization
+public static partial class Normalization
 {
     /// <summary>
     /// LayerNorm over the last dimension, overwriting y (may alias x):

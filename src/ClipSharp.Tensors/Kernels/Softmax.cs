@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace ClipSharp.Tensors.Kernels;
 
 /// <summary>Row-wise softmax.</summary>
-public static class Softmax
+public static partial class Softmax
 {
     /// <summary>
     /// In place over each row of x (R, C): x[r, c] = exp(x[r, c] − max_r) / Σ_c' exp(x[r, c'] − max_r).

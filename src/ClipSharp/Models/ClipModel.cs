@@ -10,7 +10,7 @@ namespace ClipSharp.Models;
 /// A CLIP model: an image tower and a text tower projecting into one E-dimensional space, and a
 /// learnable temperature. logits_per_image = exp(logit_scale) · normalise(image) · normalise(text)ᵀ.
 /// </summary>
-public sealed class ClipModel
+public sealed partial class ClipModel
 {
     public ClipConfig Config { get; }
     public IImageTower Visual { get; }

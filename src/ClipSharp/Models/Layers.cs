@@ -6,7 +6,7 @@ namespace ClipSharp.Models;
 // Letters: B batch, T tokens, C channels, R rows (B·T), I/O in/out features.
 
 /// <summary>LayerNorm over the last dimension (eps 1e-5), parameters "{prefix}weight", "{prefix}bias".</summary>
-public sealed class LayerNormLayer
+public sealed partial class LayerNormLayer
 {
     public Tensor Weight { get; }
     public Tensor Bias { get; }
@@ -28,7 +28,7 @@ public sealed class LayerNormLayer
 }
 
 /// <summary>nn.Linear: y = x Wᵀ + b with W stored (O, I).</summary>
-public sealed class LinearLayer
+public sealed partial class LinearLayer
 {
     public Tensor Weight { get; }
     public Tensor? Bias { get; }
@@ -56,7 +56,7 @@ public sealed class LinearLayer
 }
 
 /// <summary>nn.Conv2d without bias (every convolution in CLIP is bias-free).</summary>
-public sealed class Conv2dLayer
+public sealed partial class Conv2dLayer
 {
     public Tensor Weight { get; }
     public int InChannels { get; }
@@ -83,7 +83,7 @@ public sealed class Conv2dLayer
 }
 
 /// <summary>nn.BatchNorm2d in inference mode (running statistics, eps 1e-5).</summary>
-public sealed class BatchNorm2dLayer
+public sealed partial class BatchNorm2dLayer
 {
     public Tensor Weight { get; }
     public Tensor Bias { get; }

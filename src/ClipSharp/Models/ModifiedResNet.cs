@@ -1,4 +1,5 @@
 using ClipSharp.Tensors;
+using ClipSharp.Tensors.Autograd;
 using ClipSharp.Tensors.Kernels;
 
 namespace ClipSharp.Models;
@@ -10,13 +11,16 @@ public interface IImageTower
 {
     int ImageSize { get; }
     Tensor Forward(ComputeContext ctx, Tensor pixels);
+
+    /// <summary>Training forward on a tape: pixels (B, 3, R, R) → features (B, E), not normalised.</summary>
+    Variable Forward(Tape tape, Tensor pixels);
 }
 
 /// <summary>
 /// OpenAI's ModifiedResNet: a three-convolution stem with an average pool, four stages of
 /// bottlenecks whose stride is an average pool before the last convolution, and attention pooling.
 /// </summary>
-public sealed class ModifiedResNet : IImageTower
+public sealed partial class ModifiedResNet : IImageTower
 {
     public ResNetConfig Config { get; }
     public Conv2dLayer Conv1 { get; }
@@ -88,7 +92,7 @@ public sealed class ModifiedResNet : IImageTower
 /// Bottleneck (expansion 4): 1×1, 3×3, avgpool(stride), 1×1, each conv followed by BatchNorm; the
 /// shortcut is avgpool(stride) → 1×1 conv → BatchNorm when the stride or width changes.
 /// </summary>
-public sealed class Bottleneck
+public sealed partial class Bottleneck
 {
     public const int Expansion = 4;
     public Conv2dLayer Conv1 { get; }
@@ -143,7 +147,7 @@ public sealed class Bottleneck
 /// Attention pooling: flatten the (C, H, W) map to H·W tokens, prepend their mean, add positional
 /// embeddings, and let the mean token attend to all tokens (separate q/k/v projections, c_proj to E).
 /// </summary>
-public sealed class AttentionPool2d
+public sealed partial class AttentionPool2d
 {
     public Tensor PositionalEmbedding { get; }  // (H·W + 1, C)
     public LinearLayer KProj { get; }

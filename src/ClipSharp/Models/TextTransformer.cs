@@ -9,7 +9,7 @@ namespace ClipSharp.Models;
 /// Text tower: token + positional embeddings, causal transformer, ln_final, pooled at the first
 /// position holding the largest token id (the end-of-text token), projected to E.
 /// </summary>
-public sealed class TextTransformer
+public sealed partial class TextTransformer
 {
     public TextConfig Config { get; }
     public Tensor TokenEmbedding { get; }       // (V, C)

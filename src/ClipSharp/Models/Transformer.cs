@@ -23,7 +23,7 @@ public sealed record TransformerInit(Init? InProj, Init? OutProj, Init? Fc, Init
 }
 
 /// <summary>nn.MultiheadAttention self-attention with packed in_proj (q, k, v stacked).</summary>
-public sealed class SelfAttention
+public sealed partial class SelfAttention
 {
     public Tensor InProjWeight { get; }  // (3C, C)
     public Tensor InProjBias { get; }    // (3C)
@@ -53,7 +53,7 @@ public sealed class SelfAttention
 }
 
 /// <summary>The MLP: c_fc (C → 4C), activation, c_proj (4C → C).</summary>
-public sealed class Mlp
+public sealed partial class Mlp
 {
     public LinearLayer Fc { get; }
     public LinearLayer Proj { get; }
@@ -76,7 +76,7 @@ public sealed class Mlp
 }
 
 /// <summary>Pre-LN residual block shared by both towers: x += Attn(Ln1(x)); x += Mlp(Ln2(x)).</summary>
-public sealed class ResidualAttentionBlock
+public sealed partial class ResidualAttentionBlock
 {
     public LayerNormLayer Ln1 { get; }
     public SelfAttention Attn { get; }
@@ -104,7 +104,7 @@ public sealed class ResidualAttentionBlock
 }
 
 /// <summary>A stack of residual attention blocks, "{prefix}resblocks.{i}.".</summary>
-public sealed class Transformer
+public sealed partial class Transformer
 {
     public IReadOnlyList<ResidualAttentionBlock> Blocks { get; }
     private readonly string _tapName;

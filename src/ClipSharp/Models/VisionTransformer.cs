@@ -9,7 +9,7 @@ namespace ClipSharp.Models;
 /// ViT image tower: patchify (conv1, no bias), prepend the class embedding, add positional
 /// embeddings, ln_pre, transformer, ln_post on the class token, project to E.
 /// </summary>
-public sealed class VisionTransformer : IImageTower
+public sealed partial class VisionTransformer : IImageTower
 {
     public VitConfig Config { get; }
     public Conv2dLayer Conv1 { get; }
