@@ -44,12 +44,17 @@ internal static class TrainCommand
         var captionKey = new Option<string>("--csv-caption-key") { DefaultValueFactory = _ => "title" };
         var templates = new Option<string>("--templates") { Description = "Caption templates for class datasets: single, simple, openai or a file", DefaultValueFactory = _ => "simple" };
         var seed = new Option<ulong>("--seed") { Description = "Data order seed", DefaultValueFactory = _ => 0 };
+        var seconds = new Option<double?>("--seconds") { Description = "Time budget: the cosine schedule is sized from the measured step rate" };
+        var val = new Option<string?>("--val") { Description = "Zero-shot validation set: an ImageFolder tree or fashion-mnist[:DIR] (test split)" };
+        var valEvery = new Option<int>("--val-every") { Description = "Evaluate every N steps (and at the end)", DefaultValueFactory = _ => 100 };
+        var valLimit = new Option<int>("--val-limit") { Description = "Validation images", DefaultValueFactory = _ => 1000 };
+        var valTemplates = new Option<string>("--val-templates") { Description = "Prompt templates for validation", DefaultValueFactory = _ => "openai" };
         var saveEvery = new Option<int>("--save-every") { Description = "Checkpoint every N steps (and at the end)", DefaultValueFactory = _ => 500 };
         var resume = new Option<bool>("--resume") { Description = "Continue from OUT/checkpoint (weights, optimiser, data position)" };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
         var cmd = new Command("train", "Train or fine-tune a CLIP model on image–text pairs.")
         {
-            data, model, arch, initSeed, output, steps, epochs, batch, chunks, lr, wd, warmup, beta1, beta2, eps, clip, loss,
+            data, model, arch, initSeed, output, steps, epochs, seconds, val, valEvery, valLimit, valTemplates, batch, chunks, lr, wd, warmup, beta1, beta2, eps, clip, loss,
             lockImage, lockImageGroups, lockText, lockTextGroups, imageKey, captionKey, templates, seed, saveEvery, resume, threads,
         };
         cmd.SetAction(parse =>
@@ -57,7 +62,9 @@ internal static class TrainCommand
             var clipModel = LoadModel(parse.GetValue(model), parse.GetValue(arch), parse.GetValue(initSeed));
             var dataset = OpenData(parse.GetValue(data)!, parse.GetValue(imageKey)!, parse.GetValue(captionKey)!, parse.GetValue(templates)!);
             int batchSize = parse.GetValue(batch);
-            int total = parse.GetValue(steps) ?? Math.Max(1, dataset.Count / Math.Max(1, batchSize)) * parse.GetValue(epochs);
+            double? budget = parse.GetValue(seconds);
+            int total = parse.GetValue(steps)
+                ?? (budget is not null ? int.MaxValue / 2 : Math.Max(1, dataset.Count / Math.Max(1, batchSize)) * parse.GetValue(epochs));
             var options = new TrainingOptions
             {
                 Optimizer = new AdamWOptions { LearningRate = parse.GetValue(lr), WeightDecay = parse.GetValue(wd), Beta1 = parse.GetValue(beta1), Beta2 = parse.GetValue(beta2), Eps = parse.GetValue(eps) },
@@ -93,23 +100,55 @@ internal static class TrainCommand
             Console.WriteLine($"training {clipModel.Config.Describe()}");
             Console.WriteLine($"{dataset.Count:N0} pairs, batch {batchSize}, {run.StepsPerEpoch} steps/epoch, {total} steps, " +
                 $"{trainer.Trainable.Sum(kv => (long)kv.Value.Length):N0} trainable values");
-            RunLoop(run, total, parse.GetValue(saveEvery), outDir, checkpoint);
+            var imageConfig = PreprocessConfig.Clip(clipModel.Config.Vision.ImageSize);
+            ZeroShotValidation? validation = parse.GetValue(val) is { } v
+                ? v.StartsWith("fashion-mnist", StringComparison.OrdinalIgnoreCase)
+                    ? ZeroShotValidation.FromFashionMnist(v.Contains(':') ? v[(v.IndexOf(':') + 1)..] : FashionMnist.DebianDirectory,
+                        parse.GetValue(valLimit), imageConfig, PromptSets.Templates(parse.GetValue(valTemplates)!), ClipTokenizer.Default)
+                    : ZeroShotValidation.FromImageFolder(v, parse.GetValue(valLimit), imageConfig, PromptSets.Templates(parse.GetValue(valTemplates)!), ClipTokenizer.Default)
+                : null;
+            RunLoop(run, total, budget, parse.GetValue(lr), parse.GetValue(warmup), parse.GetValue(saveEvery), outDir, checkpoint,
+                validation, parse.GetValue(valEvery));
             return 0;
         });
         return cmd;
     }
 
-    private static void RunLoop(TrainingRun run, int total, int saveEvery, string outDir, string checkpoint)
+    private static void RunLoop(TrainingRun run, int total, double? budget, double lr, int warmup, int saveEvery, string outDir, string checkpoint,
+        ZeroShotValidation? validation, int valEvery)
     {
         var metricsPath = Path.Combine(outDir, "metrics.jsonl");
+        var accuracy = new List<(long Step, double Top1)>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         long startStep = run.Progress.Step;
+        // The schedule of a time-budgeted run is sized from the rate of steps 3..10 (after JIT warm-up).
+        const int calibrationStart = 2, calibrationEnd = 10;
+        double calibrationClock = 0;
         using (var metrics = new StreamWriter(metricsPath, append: true))
         {
+            void Validate(long step)
+            {
+                if (validation is null) return;
+                double top1 = validation.Top1(run.Trainer.Model, run.Trainer.Context);
+                accuracy.Add((step, top1));
+                metrics.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { step, zeroshot_top1 = top1, validation_images = validation.Count }));
+                metrics.Flush();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {step}: zero-shot top-1 {top1:P2} on {validation.Count} validation images"));
+            }
             while (run.Progress.Step < total)
             {
+                if (budget is { } b && clock.Elapsed.TotalSeconds >= b) break;
                 var m = run.Next();
                 metrics.WriteLine(TrainingLog.JsonLine(m));
+                if (m.Step - startStep == calibrationStart) calibrationClock = clock.Elapsed.TotalSeconds;
+                if (budget is { } limit && m.Step - startStep == calibrationEnd)
+                {
+                    double secondsPerStep = (clock.Elapsed.TotalSeconds - calibrationClock) / (calibrationEnd - calibrationStart);
+                    if (validation is not null) secondsPerStep *= 1.05;
+                    total = (int)Math.Max(m.Step + 1, m.Step + (limit - clock.Elapsed.TotalSeconds) / secondsPerStep);
+                    run.Trainer.Reschedule(new CosineSchedule(lr, Math.Min(warmup, Math.Max(1, total / 10)), total));
+                    Console.WriteLine($"time budget {limit:F0} s: about {total} steps");
+                }
                 double perStep = clock.Elapsed.TotalSeconds / (m.Step - startStep);
                 var eta = TimeSpan.FromSeconds(perStep * (total - m.Step));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -119,10 +158,14 @@ internal static class TrainCommand
                     metrics.Flush();
                     TrainingCheckpoint.Save(checkpoint, run.Trainer, run.Progress);
                 }
+                if (valEvery > 0 && m.Step % valEvery == 0) Validate(m.Step);
             }
+            if (accuracy.Count == 0 || accuracy[^1].Step != run.Progress.Step) Validate(run.Progress.Step);
         }
         TrainingCheckpoint.Save(checkpoint, run.Trainer, run.Progress);
         File.WriteAllText(Path.Combine(outDir, "loss.svg"), TrainingLog.LossSvg(TrainingLog.ReadLosses(metricsPath)));
+        if (accuracy.Count > 0)
+            File.WriteAllText(Path.Combine(outDir, "accuracy.svg"), TrainingLog.LossSvg(accuracy, "zero-shot top-1 (validation)"));
         Console.WriteLine($"saved {checkpoint} (model.safetensors loads like any checkpoint), {metricsPath}, {Path.Combine(outDir, "loss.svg")}");
     }
 

@@ -44,7 +44,13 @@ public sealed class ClipTrainer
     public const double MaxLogitScale = 4.605170185988092;  // ln 100
 
     public ClipModel Model { get; }
-    public TrainingOptions Options { get; }
+    public TrainingOptions Options { get; private set; }
+
+    /// <summary>
+    /// Replaces the learning-rate schedule (e.g. once a time-budgeted run knows how many steps fit);
+    /// steps already taken keep the rates they had.
+    /// </summary>
+    public void Reschedule(CosineSchedule schedule) => Options = Options with { Schedule = schedule };
     public ComputeContext Context { get; }
     public Gradients Gradients { get; } = new();
     public AdamW Optimizer { get; }

@@ -22,7 +22,8 @@ public static class TrainingLog
         {
             if (string.IsNullOrWhiteSpace(line)) continue;
             using var doc = JsonDocument.Parse(line);
-            byStep[doc.RootElement.GetProperty("step").GetInt64()] = doc.RootElement.GetProperty("loss").GetDouble();
+            if (!doc.RootElement.TryGetProperty("loss", out var loss)) continue;   // validation lines
+            byStep[doc.RootElement.GetProperty("step").GetInt64()] = loss.GetDouble();
         }
         return byStep.Select(kv => (kv.Key, kv.Value)).ToList();
     }
