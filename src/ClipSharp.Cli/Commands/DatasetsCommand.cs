@@ -12,14 +12,18 @@ internal static class DatasetsCommand
         var output = new Option<string>("--out") { Description = "Output folder (gets train/ and test/ ImageFolder trees)", Required = true };
         var trainPerClass = new Option<int>("--train-per-class") { Description = "Training images per class", DefaultValueFactory = _ => 500 };
         var testPerClass = new Option<int>("--test-per-class") { Description = "Test images per class", DefaultValueFactory = _ => 100 };
+        var testFirst = new Option<int?>("--test-first") { Description = "Instead: the first N test images, whatever their class (as `train --val fashion-mnist --val-limit N` uses)" };
         var export = new Command("fashion-mnist", "Export Fashion-MNIST as PNG ImageFolder trees (train/ from the training split, test/ from t10k).")
-            { source, output, trainPerClass, testPerClass };
+            { source, output, trainPerClass, testPerClass, testFirst };
         export.SetAction(parse =>
         {
             var dir = parse.GetValue(output)!;
             var src = parse.GetValue(source)!;
             int train = ImageFolderExport.Export(FashionMnist.Load(src, "train"), Path.Combine(dir, "train"), parse.GetValue(trainPerClass));
-            int test = ImageFolderExport.Export(FashionMnist.Load(src, "t10k"), Path.Combine(dir, "test"), parse.GetValue(testPerClass));
+            var testSet = FashionMnist.Load(src, "t10k");
+            int test = parse.GetValue(testFirst) is { } first
+                ? ImageFolderExport.Export(testSet, Path.Combine(dir, "test"), first, first, null)
+                : ImageFolderExport.Export(testSet, Path.Combine(dir, "test"), parse.GetValue(testPerClass));
             Console.WriteLine($"wrote {train} training and {test} test images under {dir} ({FashionMnist.ClassNames.Count} classes)");
             return 0;
         });

@@ -9,11 +9,18 @@ public static class ImageFolderExport
     /// Exports up to <paramref name="perClass"/> images of each class from a Fashion-MNIST split,
     /// taking them in file order; returns the number written.
     /// </summary>
-    public static int Export(FashionMnist data, string directory, int perClass, IProgress<int>? progress = null)
+    public static int Export(FashionMnist data, string directory, int perClass, IProgress<int>? progress = null) =>
+        Export(data, directory, perClass, int.MaxValue, progress);
+
+    /// <summary>
+    /// Exports images in file order, at most <paramref name="perClass"/> per class and
+    /// <paramref name="total"/> in all (so "the first N test images" is perClass = N, total = N).
+    /// </summary>
+    public static int Export(FashionMnist data, string directory, int perClass, int total, IProgress<int>? progress)
     {
         var written = new int[FashionMnist.ClassNames.Count];
-        int total = 0;
-        for (int i = 0; i < data.Count; i++)
+        int count = 0;
+        for (int i = 0; i < data.Count && count < total; i++)
         {
             int label = data.Labels[i];
             if (written[label] >= perClass) continue;
@@ -21,10 +28,10 @@ public static class ImageFolderExport
             Directory.CreateDirectory(classDir);
             PngWriter.Save(Path.Combine(classDir, $"{i:D5}.png"), data.Image(i));
             written[label]++;
-            total++;
-            progress?.Report(total);
+            count++;
+            progress?.Report(count);
             if (written.All(w => w >= perClass)) break;
         }
-        return total;
+        return count;
     }
 }
