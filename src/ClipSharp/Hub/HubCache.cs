@@ -105,16 +105,19 @@ public sealed class HubCache(string root)
 
         var existing = new FileInfo(link);
         if (existing.LinkTarget == target && TargetExists(link)) return link;
-        if (existing.Exists || existing.LinkTarget != null) existing.Delete();
 
+        // Build the link (or copy) under a temporary name and rename it over the old entry: the swap is atomic,
+        // and a concurrent writer can never make us write through a link into the blob itself.
+        var tmp = link + "." + Guid.NewGuid().ToString("N") + ".tmp";
         try
         {
-            File.CreateSymbolicLink(link, target);
+            File.CreateSymbolicLink(tmp, target);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
         {
-            File.Copy(blob, link, overwrite: true);
+            File.Copy(blob, tmp, overwrite: true);
         }
+        File.Move(tmp, link, overwrite: true);
         return link;
     }
 }
