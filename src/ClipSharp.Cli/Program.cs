@@ -9,6 +9,19 @@ public static class Program
     {
         var root = new RootCommand("ClipSharp: CLIP in pure C# — embed, classify and search images with text.");
         // One line per command; each command lives in Commands/<Name>Command.cs.
+        root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(BenchImageCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
+        root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(InitCommand.Create());
+        root.Subcommands.Add(EmbedCommand.Create());
+        root.Subcommands.Add(DatasetsCommand.Create());
+        root.Subcommands.Add(ClassifyCommand.Create());
+        root.Subcommands.Add(TagCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(TokenizeCommand.Create());
+        root.Subcommands.Add(PreprocessCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
         return CliRunner.Run(root, args);
     }

@@ -20,6 +20,16 @@ public enum PixelMode
     P,
     /// <summary>16-bit greyscale (Pillow "I;16"), two bytes per pixel, native-endian ushort.</summary>
     I16,
+    /// <summary>
+    /// Bilevel (Pillow "1"), one byte per pixel holding 0 or 255. Pillow opens 1-bit greyscale PNG and
+    /// black/white 1-bit BMP this way; it resizes with nearest neighbour.
+    /// </summary>
+    Bilevel,
+    /// <summary>
+    /// 32-bit signed integer greyscale (Pillow "I"), four bytes per pixel, native-endian int. Pillow opens
+    /// 16-bit greyscale PNG as "I" (values 0..65535); resampling may leave values outside that range.
+    /// </summary>
+    I32,
 }
 
 /// <summary>A decoded image: width, height, pixel mode and tightly packed rows of samples.</summary>
@@ -32,7 +42,11 @@ public sealed class ImageFrame
     /// <summary>Row-major samples, <see cref="BytesPerPixel"/> bytes per pixel, no row padding.</summary>
     public byte[] Pixels { get; }
 
-    /// <summary>For <see cref="PixelMode.P"/>: RGBA quadruples (alpha 255 where no tRNS), else null.</summary>
+    /// <summary>
+    /// For <see cref="PixelMode.P"/>: RGBA quadruples (alpha 255 where no tRNS), else null. The decoders
+    /// always supply 256 entries, the ones the file leaves undefined being Pillow's grey ramp (i, i, i, 255);
+    /// conversion treats entries missing from a shorter palette the same way.
+    /// </summary>
     public byte[]? Palette { get; init; }
 
     /// <summary>True when a palette or greyscale/RGB image carries transparency (PNG tRNS, GIF transparent index).</summary>
@@ -57,10 +71,10 @@ public sealed class ImageFrame
 
     public static int BytesPerPixelOf(PixelMode mode) => mode switch
     {
-        PixelMode.L or PixelMode.P => 1,
+        PixelMode.L or PixelMode.P or PixelMode.Bilevel => 1,
         PixelMode.LA or PixelMode.I16 => 2,
         PixelMode.Rgb => 3,
-        PixelMode.Rgba or PixelMode.Cmyk => 4,
+        PixelMode.Rgba or PixelMode.Cmyk or PixelMode.I32 => 4,
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
     };
 }

@@ -53,6 +53,11 @@ public sealed class ComputeContext
         return IsaLevel.Scalar;
     }
 
+    private ComputeContext? _serial;
+
+    /// <summary>A single-threaded context with the same instruction set, for work nested inside <see cref="For"/>.</summary>
+    public ComputeContext Serial => Threads == 1 ? this : _serial ??= new ComputeContext(1, Isa);
+
     /// <summary>Invoke the tap, if any.</summary>
     public void Observe(string name, Tensor value) => Tap?.Invoke(name, value);
 

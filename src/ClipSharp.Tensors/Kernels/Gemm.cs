@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace ClipSharp.Tensors.Kernels;
 
 /// <summary>
@@ -16,7 +18,21 @@ public static partial class Gemm
         int m, int n, int k, bool accumulate = false)
     {
         CheckArguments(c, ldc, a, lda, transA, b, ldb, transB, m, n, k);
-        Reference(c, ldc, a, lda, transA, b, ldb, transB, m, n, k, accumulate);
+        switch (ctx.Isa)
+        {
+            case IsaLevel.Avx512 when Vector512.IsHardwareAccelerated:
+                Packed<Vector512<float>, Simd512>(ctx, c, ldc, a, lda, transA, b, ldb, transB, m, n, k, accumulate);
+                break;
+            case >= IsaLevel.Avx2 when Vector256.IsHardwareAccelerated:
+                Packed<Vector256<float>, Simd256>(ctx, c, ldc, a, lda, transA, b, ldb, transB, m, n, k, accumulate);
+                break;
+            case >= IsaLevel.Vector128 when Vector128.IsHardwareAccelerated:
+                Packed<Vector128<float>, Simd128>(ctx, c, ldc, a, lda, transA, b, ldb, transB, m, n, k, accumulate);
+                break;
+            default:
+                Reference(c, ldc, a, lda, transA, b, ldb, transB, m, n, k, accumulate);
+                break;
+        }
     }
 
     internal static void CheckArguments(Span<float> c, int ldc,

@@ -15,8 +15,18 @@ public sealed class StateDict
     /// <summary>Where the tensors came from (file or directory).</summary>
     public string Source { get; init; } = "";
 
-    /// <summary>What format the loader detected, e.g. "safetensors", "pytorch-zip", "torchscript", "hf-safetensors".</summary>
+    /// <summary>What format the loader detected: "safetensors", "pytorch-zip", "torchscript",
+    /// "hf-safetensors" or "hf-pytorch".</summary>
     public string Format { get; init; } = "";
+
+    /// <summary>What the loader found and did, e.g. "torch.save state_dict; 'module.' prefix stripped".</summary>
+    public string Detail { get; init; } = "";
+
+    /// <summary>String metadata from the file (safetensors <c>__metadata__</c>); empty when none.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The parsed config.json when the checkpoint was a Hugging Face CLIPModel directory.</summary>
+    public HfClipConfig? HfConfig { get; init; }
 
     /// <summary>Names in file order.</summary>
     public IReadOnlyList<string> Names => _order;
@@ -44,6 +54,26 @@ public sealed class StateDict
     /// <summary>The dtype the tensor was stored in.</summary>
     public string StoredDtype(string name) => _dtypes[name];
 
+    /// <summary>
+    /// One line saying what was loaded, e.g.
+    /// "pytorch-zip (torch.save state_dict), 152 tensors, F16" or "safetensors, 142 tensors, F16 ×122 + I64 ×20".
+    /// </summary>
+    public string Describe()
+    {
+        var groups = _order.GroupBy(n => _dtypes[n]).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        string dtypes = groups.Count switch
+        {
+            0 => "no dtype",
+            1 => groups[0].Key,
+            _ => string.Join(" + ", groups.Select(g => $"{g.Key} ×{g.Count()}")),
+        };
+        var what = string.IsNullOrEmpty(Detail) ? Format : $"{Format} ({Detail})";
+        return $"{what}, {Count} tensors, {dtypes}";
+    }
+
+    /// <summary>Total number of elements over all tensors.</summary>
+    public long ParameterCount => _order.Sum(n => (long)_tensors[n].Length);
+
     /// <summary>Removes and returns a tensor (loaders use this to find unexpected leftovers).</summary>
     public bool Remove(string name)
     {
@@ -58,7 +88,7 @@ public sealed class StateDict
 public sealed class CheckpointException : Exception
 {
     /// <summary>The file or directory at fault.</summary>
-    public string Source { get; }
+    public new string Source { get; }
 
     public CheckpointException(string source, string message, Exception? inner = null)
         : base($"{source}: {message}", inner)

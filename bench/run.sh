@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs ClipSharp and the PyTorch peer on the same architecture and weights, in one run, and prints
+# the ratios.   bench/run.sh [ARCH=ViT-B-32] [BATCH=32] [TEXT_BATCH=256]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+arch="${1:-ViT-B-32}"; batch="${2:-32}"; text_batch="${3:-256}"
+# Debian's torch uses whatever libblas.so.3 is installed: without OpenBLAS it is the slow reference BLAS.
+"$here/scripts/setup.sh" python3-torch python3-numpy libopenblas0-pthread
+work="${BENCH_WORK:-$here/out/bench}"; mkdir -p "$work"
+weights="$work/$arch.safetensors"
+[ -f "$weights" ] || "$here/clipsharp" init --arch "$arch" --seed 0 --out "$weights" >&2
+/usr/bin/python3 - "$here/src/ClipSharp/ZeroShot/Resources/imagenet_zeroshot.json" "$work/prompts.json" <<'PY'
+import json, sys
+names = json.load(open(sys.argv[1]))["imagenet_classnames"]
+json.dump([f"a photo of a {n}." for n in names], open(sys.argv[2], "w"))
+PY
+"$here/clipsharp" tokenize --texts-file "$work/prompts.json" --padded --truncate --json | /usr/bin/python3 -c "import sys, json; json.dump([json.loads(l) for l in sys.stdin], open('$work/tokens.json', 'w'))"
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+peer=$(OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 "$here/bench/peer/bench_torch.py" --config "$here/src/ClipSharp/Models/Presets/$arch.json" \
+  --weights "$weights" --tokens "$work/tokens.json" --batch "$batch" --text-batch "$text_batch" --threads "$(nproc)")
+ours=$("$here/clipsharp" bench --model "$weights" --texts-file "$work/prompts.json" --batch "$batch" --text-batch "$text_batch" --peak --json)
+echo "pytorch:   $peer"
+echo "clipsharp: $ours"
+/usr/bin/python3 - "$peer" "$ours" <<'PY'
+import json, sys
+p, o = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print(f"images/s: clipsharp {o['images_per_s']:.2f} vs pytorch {p['images_per_s']:.2f} -> {o['images_per_s'] / p['images_per_s']:.2f}x")
+print(f"texts/s:  clipsharp {o['texts_per_s']:.1f} vs pytorch {p['texts_per_s']:.1f} -> {o['texts_per_s'] / p['texts_per_s']:.2f}x")
+print(f"clipsharp image encoder: {o['image_gflops']:.1f} GFLOP/s = {o['image_fraction_of_peak']:.0%} of the measured FMA peak {o['peak_gflops']:.0f} GFLOP/s; peak RSS {o['peak_rss_mb']:.0f} MB")
+PY

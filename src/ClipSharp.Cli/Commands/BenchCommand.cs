@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using ClipSharp.Models;
+using ClipSharp.Tensors;
+
+namespace ClipSharp.Cli.Commands;
+
+/// <summary>`clipsharp bench`: encoder throughput (images/s, texts/s, GFLOP/s, peak RSS).</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var arch = new Option<string>("--arch") { Description = "Architecture preset (random weights)", DefaultValueFactory = _ => "ViT-B-32" };
+        var batch = new Option<int>("--batch") { Description = "Images per batch", DefaultValueFactory = _ => 32 };
+        var textBatch = new Option<int>("--text-batch") { Description = "Texts per batch", DefaultValueFactory = _ => 256 };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var iterations = new Option<int>("--iterations") { Description = "Timed repetitions (best is reported)", DefaultValueFactory = _ => 3 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var modelPath = new Option<string?>("--model") { Description = "Checkpoint to time instead of a random preset" };
+        var textsFile = new Option<string?>("--texts-file") { Description = "JSON array of prompts (default: \"a photo of a {label}.\" over the ImageNet classes)" };
+        var peak = new Option<bool>("--peak") { Description = "Also measure the machine's float32 FMA peak" };
+        var cmd = new Command("bench", "Measure encoder throughput (random pixels, real prompts).") { arch, modelPath, batch, textBatch, threads, iterations, textsFile, peak, json };
+        cmd.SetAction(parse =>
+        {
+            var ctx = new ComputeContext(parse.GetValue(threads));
+            var model = parse.GetValue(modelPath) is { } path
+                ? ModelLoader.Load(CommandHelpers.RequireFile(path, "--model"))
+                : ClipModel.Random(ModelConfigs.Preset(parse.GetValue(arch)!), seed: 0);
+            var config = model.Config;
+            int b = parse.GetValue(batch), tb = parse.GetValue(textBatch), iters = parse.GetValue(iterations);
+            int r = config.Vision.ImageSize, l = config.Text.ContextLength;
+            var rng = new Random(0);
+            var pixels = new Tensor(b, 3, r, r);
+            foreach (ref var v in pixels.Span) v = (float)(rng.NextDouble() * 4 - 2);
+            var prompts = parse.GetValue(textsFile) is { } tf
+                ? EmbedCommand.ReadTexts(tf)
+                : ZeroShot.PromptSets.ImageNetClasses.Select(c => $"a photo of a {c}.").ToArray();
+            var rows = Text.ClipTokenizer.Default.Encode(Enumerable.Range(0, tb).Select(i => prompts[i % prompts.Count]).ToArray(), l, truncate: true);
+            var tokens = new int[tb * l];
+            Buffer.BlockCopy(rows, 0, tokens, 0, tokens.Length * sizeof(int));
+            int longest = Enumerable.Range(0, tb).Max(i => TextTransformer.ArgMaxFirst(tokens.AsSpan(i * l, l))) + 1;
+            double imageRate = Best(() => model.EncodeImage(ctx, pixels), b, iters);
+            double textRate = Best(() => model.EncodeText(ctx, tokens, tb), tb, iters);
+            double peakGflops = parse.GetValue(peak) ? Tensors.Kernels.PeakFlops.Measure(ctx.Threads) : double.NaN;
+            var result = new
+            {
+                peak_gflops = double.IsNaN(peakGflops) ? (double?)null : peakGflops,
+                image_fraction_of_peak = double.IsNaN(peakGflops) ? (double?)null : imageRate * FlopCounter.Image(config) / 1e9 / peakGflops,
+                arch = parse.GetValue(modelPath) ?? parse.GetValue(arch),
+                threads = ctx.Threads,
+                isa = ctx.Isa.ToString(),
+                batch = b,
+                text_batch = tb,
+                images_per_s = imageRate,
+                texts_per_s = textRate,
+                image_gflops = imageRate * FlopCounter.Image(config) / 1e9,
+                text_tokens_computed = longest,
+                text_gflops = textRate * FlopCounter.Text(config, longest) / 1e9,
+                peak_rss_mb = PeakRssMegabytes(),
+            };
+            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(result));
+            else
+            {
+                Console.WriteLine($"{result.arch}: {imageRate:F2} images/s (batch {b}, {result.image_gflops:F1} GFLOP/s), " +
+                                  $"{textRate:F1} texts/s (batch {tb}, {result.text_gflops:F1} GFLOP/s), {ctx.Threads} threads, {ctx.Isa}, peak RSS {result.peak_rss_mb:F0} MB" +
+                                  (double.IsNaN(peakGflops) ? "" : $"; FMA peak {peakGflops:F0} GFLOP/s, image encoder at {result.image_fraction_of_peak:P0} of it"));
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static double Best(Action run, int items, int iterations)
+    {
+        run();  // warm-up: JIT, page faults
+        double best = 0;
+        for (int i = 0; i < iterations; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            run();
+            best = Math.Max(best, items / sw.Elapsed.TotalSeconds);
+        }
+        return best;
+    }
+
+    /// <summary>VmHWM from /proc/self/status (Linux), else the GC's view of the working set.</summary>
+    internal static double PeakRssMegabytes()
+    {
+        const string status = "/proc/self/status";
+        if (File.Exists(status))
+            foreach (var line in File.ReadLines(status))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return double.Parse(line[6..].Trim().Split(' ')[0]) / 1024.0;
+        return Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
+    }
+}

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using ClipSharp.Tensors;
+
+namespace ClipSharp.Cli.Commands;
+
+/// <summary>Options every model-using command shares: --model and --threads, and the pipeline they build.</summary>
+internal sealed class ModelOptions
+{
+    public Option<string> Model { get; } = new("--model") { Description = "Checkpoint file or directory", Required = true };
+    public Option<int> Threads { get; } = new("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+    public Option<int> Batch { get; } = new("--batch") { Description = "Images per forward pass", DefaultValueFactory = _ => 32 };
+    public Option<bool> FastDecode { get; } = new("--fast-decode") { Description = "Decode large JPEGs at reduced size in the DCT domain (faster, not pixel-identical)" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Model);
+        command.Options.Add(Threads);
+        command.Options.Add(Batch);
+        command.Options.Add(FastDecode);
+    }
+
+    public ClipPipeline Load(ParseResult parse)
+    {
+        var pipeline = ClipPipeline.Load(CommandHelpers.RequireFile(parse.GetValue(Model)!, "--model"), new ComputeContext(parse.GetValue(Threads)));
+        return parse.GetValue(FastDecode) ? pipeline.WithDraftDecoding() : pipeline;
+    }
+
+    /// <summary>The on-disk cache for zero-shot classifiers ($XDG_CACHE_HOME/clipsharp or ~/.cache/clipsharp).</summary>
+    public static string CacheDirectory()
+    {
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var root = string.IsNullOrEmpty(xdg) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache") : xdg;
+        return Path.Combine(root, "clipsharp", "zeroshot");
+    }
+
+    /// <summary>Prints skipped images to stderr, one line each.</summary>
+    public static void ReportFailures(IReadOnlyList<ImageFailure> failures)
+    {
+        foreach (var f in failures)
+            Console.Error.WriteLine(f.Reason.StartsWith(f.Path, StringComparison.Ordinal)
+                ? $"clipsharp: skipped {f.Reason}"
+                : $"clipsharp: skipped {f.Path}: {f.Reason}");
+    }
+}

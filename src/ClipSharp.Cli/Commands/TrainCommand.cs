@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Globalization;
+using ClipSharp.Datasets;
+using ClipSharp.Imaging.Preprocessing;
+using ClipSharp.Models;
+using ClipSharp.Tensors;
+using ClipSharp.Text;
+using ClipSharp.Training;
+using ClipSharp.ZeroShot;
+
+namespace ClipSharp.Cli.Commands;
+
+/// <summary>
+/// `clipsharp train --data SRC (--model CKPT | --arch NAME) --out DIR`: contrastive training with
+/// AdamW, a cosine schedule, checkpoints (DIR/checkpoint), metrics (DIR/metrics.jsonl) and a loss plot
+/// (DIR/loss.svg). Parsing and printing only; the work is in ClipSharp.Training.
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "A .csv/.tsv of image,caption pairs; an ImageFolder tree; or fashion-mnist[:DIR]", Required = true };
+        var model = new Option<string?>("--model") { Description = "Checkpoint to start from (fine-tuning)" };
+        var arch = new Option<string?>("--arch") { Description = $"Train from scratch: a preset ({string.Join(", ", ModelConfigs.PresetNames)}) or an OpenCLIP config JSON" };
+        var initSeed = new Option<int>("--init-seed") { Description = "Seed for --arch initialisation", DefaultValueFactory = _ => 0 };
+        var output = new Option<string>("--out") { Description = "Run folder: checkpoint/, metrics.jsonl, loss.svg", Required = true };
+        var steps = new Option<int?>("--steps") { Description = "Optimiser steps (default: --epochs worth)" };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs when --steps is not given", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch") { Description = "Pairs per step (the contrastive batch)", DefaultValueFactory = _ => 64 };
+        var chunks = new Option<int>("--chunks") { Description = "Split each batch into this many chunks (gradient caching keeps the loss exact)", DefaultValueFactory = _ => 1 };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => 5e-4 };
+        var wd = new Option<double>("--wd") { Description = "Weight decay (2-D weights, not norms/biases/logit_scale)", DefaultValueFactory = _ => 0.2 };
+        var warmup = new Option<int>("--warmup") { Description = "Linear warm-up steps", DefaultValueFactory = _ => 100 };
+        var beta1 = new Option<double>("--beta1") { DefaultValueFactory = _ => 0.9 };
+        var beta2 = new Option<double>("--beta2") { DefaultValueFactory = _ => 0.98 };
+        var eps = new Option<double>("--eps") { DefaultValueFactory = _ => 1e-6 };
+        var clip = new Option<double?>("--grad-clip") { Description = "Clip gradients to this global norm" };
+        var loss = new Option<string>("--loss") { Description = "clip | siglip", DefaultValueFactory = _ => "clip" };
+        var lockImage = new Option<bool>("--lock-image") { Description = "Freeze the image tower" };
+        var lockImageGroups = new Option<int>("--lock-image-unlocked-groups") { Description = "…except its last N layer groups", DefaultValueFactory = _ => 0 };
+        var lockText = new Option<bool>("--lock-text") { Description = "Freeze the text tower" };
+        var lockTextGroups = new Option<int>("--lock-text-unlocked-groups") { Description = "…except its last N layer groups", DefaultValueFactory = _ => 0 };
+        var imageKey = new Option<string>("--csv-img-key") { DefaultValueFactory = _ => "filepath" };
+        var captionKey = new Option<string>("--csv-caption-key") { DefaultValueFactory = _ => "title" };
+        var templates = new Option<string>("--templates") { Description = "Caption templates for class datasets: single, simple, openai or a file", DefaultValueFactory = _ => "simple" };
+        var seed = new Option<ulong>("--seed") { Description = "Data order seed", DefaultValueFactory = _ => 0 };
+        var saveEvery = new Option<int>("--save-every") { Description = "Checkpoint every N steps (and at the end)", DefaultValueFactory = _ => 500 };
+        var resume = new Option<bool>("--resume") { Description = "Continue from OUT/checkpoint (weights, optimiser, data position)" };
+        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
+        var cmd = new Command("train", "Train or fine-tune a CLIP model on image–text pairs.")
+        {
+            data, model, arch, initSeed, output, steps, epochs, batch, chunks, lr, wd, warmup, beta1, beta2, eps, clip, loss,
+            lockImage, lockImageGroups, lockText, lockTextGroups, imageKey, captionKey, templates, seed, saveEvery, resume, threads,
+        };
+        cmd.SetAction(parse =>
+        {
+            var clipModel = LoadModel(parse.GetValue(model), parse.GetValue(arch), parse.GetValue(initSeed));
+            var dataset = OpenData(parse.GetValue(data)!, parse.GetValue(imageKey)!, parse.GetValue(captionKey)!, parse.GetValue(templates)!);
+            int batchSize = parse.GetValue(batch);
+            int total = parse.GetValue(steps) ?? Math.Max(1, dataset.Count / Math.Max(1, batchSize)) * parse.GetValue(epochs);
+            var options = new TrainingOptions
+            {
+                Optimizer = new AdamWOptions { LearningRate = parse.GetValue(lr), WeightDecay = parse.GetValue(wd), Beta1 = parse.GetValue(beta1), Beta2 = parse.GetValue(beta2), Eps = parse.GetValue(eps) },
+                Schedule = new CosineSchedule(parse.GetValue(lr), Math.Min(parse.GetValue(warmup), total), total),
+                MaxGradNorm = parse.GetValue(clip),
+                Chunks = parse.GetValue(chunks),
+                Loss = parse.GetValue(loss)!.ToLowerInvariant() switch
+                {
+                    "clip" => LossKind.Clip,
+                    "siglip" => LossKind.SigLip,
+                    var other => throw new ArgumentException($"--loss: expected clip or siglip, got '{other}'"),
+                },
+                Freeze = new FreezeOptions
+                {
+                    LockImage = parse.GetValue(lockImage), ImageUnlockedGroups = parse.GetValue(lockImageGroups),
+                    LockText = parse.GetValue(lockText), TextUnlockedGroups = parse.GetValue(lockTextGroups),
+                },
+            };
+            var trainer = new ClipTrainer(clipModel, options, new ComputeContext(parse.GetValue(threads)));
+            var outDir = parse.GetValue(output)!;
+            Directory.CreateDirectory(outDir);
+            var checkpoint = Path.Combine(outDir, "checkpoint");
+            TrainingProgress? progress = null;
+            if (parse.GetValue(resume))
+            {
+                if (!Directory.Exists(checkpoint)) throw new DirectoryNotFoundException($"--resume: no checkpoint at {checkpoint}");
+                progress = TrainingCheckpoint.Load(checkpoint, trainer);
+                Console.WriteLine($"resumed from {checkpoint} at step {progress.Step} (epoch {progress.Epoch})");
+            }
+            else if (options.Loss == LossKind.SigLip && parse.GetValue(model) is null) trainer.InitialiseSigLipScale();
+            var run = new TrainingRun(trainer, dataset, new Preprocessor(PreprocessConfig.Clip(clipModel.Config.Vision.ImageSize)),
+                ClipTokenizer.Default, batchSize, parse.GetValue(seed), progress);
+            Console.WriteLine($"training {clipModel.Config.Describe()}");
+            Console.WriteLine($"{dataset.Count:N0} pairs, batch {batchSize}, {run.StepsPerEpoch} steps/epoch, {total} steps, " +
+                $"{trainer.Trainable.Sum(kv => (long)kv.Value.Length):N0} trainable values");
+            RunLoop(run, total, parse.GetValue(saveEvery), outDir, checkpoint);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static void RunLoop(TrainingRun run, int total, int saveEvery, string outDir, string checkpoint)
+    {
+        var metricsPath = Path.Combine(outDir, "metrics.jsonl");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long startStep = run.Progress.Step;
+        using (var metrics = new StreamWriter(metricsPath, append: true))
+        {
+            while (run.Progress.Step < total)
+            {
+                var m = run.Next();
+                metrics.WriteLine(TrainingLog.JsonLine(m));
+                double perStep = clock.Elapsed.TotalSeconds / (m.Step - startStep);
+                var eta = TimeSpan.FromSeconds(perStep * (total - m.Step));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"step {m.Step}/{total}  epoch {m.Epoch}  loss {m.Loss:F4}  lr {m.LearningRate:E2}  scale {m.LogitScale:F2}  {m.SamplesPerSecond:F1} samples/s  ETA {eta:hh\\:mm\\:ss}"));
+                if (saveEvery > 0 && m.Step % saveEvery == 0 && m.Step < total)
+                {
+                    metrics.Flush();
+                    TrainingCheckpoint.Save(checkpoint, run.Trainer, run.Progress);
+                }
+            }
+        }
+        TrainingCheckpoint.Save(checkpoint, run.Trainer, run.Progress);
+        File.WriteAllText(Path.Combine(outDir, "loss.svg"), TrainingLog.LossSvg(TrainingLog.ReadLosses(metricsPath)));
+        Console.WriteLine($"saved {checkpoint} (model.safetensors loads like any checkpoint), {metricsPath}, {Path.Combine(outDir, "loss.svg")}");
+    }
+
+    private static ClipModel LoadModel(string? model, string? arch, int seed)
+    {
+        if ((model is null) == (arch is null)) throw new ArgumentException("give exactly one of --model (fine-tune a checkpoint) or --arch (train from scratch)");
+        if (model is not null) return ModelLoader.Load(CommandHelpers.RequireFile(model, "--model"));
+        var config = File.Exists(arch) ? ModelConfigs.FromOpenClipFile(arch!) : ModelConfigs.Preset(arch!);
+        return ClipModel.Random(config, seed);
+    }
+
+    private static IPairDataset OpenData(string spec, string imageKey, string captionKey, string templates)
+    {
+        var prompts = PromptSets.Templates(templates);
+        if (spec.StartsWith("fashion-mnist", StringComparison.OrdinalIgnoreCase))
+        {
+            var dir = spec.Contains(':') ? spec[(spec.IndexOf(':') + 1)..] : FashionMnist.DebianDirectory;
+            return LabelledPairDataset.FromFashionMnist(dir, "train", prompts);
+        }
+        if (Directory.Exists(spec)) return LabelledPairDataset.FromImageFolder(spec, prompts);
+        return new CsvPairDataset(CommandHelpers.RequireFile(spec, "--data"), imageKey, captionKey);
+    }
+}

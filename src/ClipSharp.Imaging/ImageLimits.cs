@@ -1,0 +1,21 @@
+namespace ClipSharp.Imaging;
+
+/// <summary>Sanity limits shared by the decoders, so corrupt headers cannot ask for absurd allocations.</summary>
+public static class ImageLimits
+{
+    /// <summary>
+    /// Largest pixel count a decoder accepts: Pillow's decompression-bomb error threshold
+    /// (2 × <c>Image.MAX_IMAGE_PIXELS</c> = 178,956,970). Larger images are rejected as invalid.
+    /// </summary>
+    public const long MaxPixels = 178_956_970;
+
+    /// <summary>Throws <see cref="InvalidDataException"/> when <paramref name="width"/> × <paramref name="height"/> is not a sane image size.</summary>
+    internal static void Check(string format, long width, long height)
+    {
+        if (width <= 0 || height <= 0)
+            throw new InvalidDataException($"{format}: image size {width}x{height} is not positive");
+        if (width * height > MaxPixels)
+            throw new InvalidDataException(
+                $"{format}: image size {width}x{height} has {width * height} pixels, more than the limit of {MaxPixels}");
+    }
+}

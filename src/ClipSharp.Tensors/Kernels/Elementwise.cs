@@ -1,0 +1,100 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace ClipSharp.Tensors.Kernels;
+
+/// <summary>A float → float function with scalar and SIMD forms that agree to float rounding.</summary>
+public interface IUnaryOperator
+{
+    static abstract float Invoke(float x);
+    static abstract Vector128<float> Invoke(Vector128<float> x);
+    static abstract Vector256<float> Invoke(Vector256<float> x);
+    static abstract Vector512<float> Invoke(Vector512<float> x);
+}
+
+/// <summary>
+/// The one loop driver for elementwise kernels: y[i] = TOp(x[i]) for i &lt; x.Length, overwriting y
+/// (x and y may be the same span). Uses the widest vector the context allows, then a scalar tail.
+/// </summary>
+public static partial class Elementwise
+{
+    public static void Apply<TOp>(ReadOnlySpan<float> x, Span<float> y, IsaLevel isa = IsaLevel.Avx512)
+        where TOp : IUnaryOperator
+    {
+        if (y.Length < x.Length) throw new ArgumentException($"output length {y.Length} < input length {x.Length}");
+        ref float xs = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+        ref float ys = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
+        int i = 0, n = x.Length;
+        if (isa >= IsaLevel.Avx512 && Vector512.IsHardwareAccelerated)
+            for (; i <= n - 16; i += 16)
+                TOp.Invoke(Vector512.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
+        if (isa >= IsaLevel.Avx2 && Vector256.IsHardwareAccelerated)
+            for (; i <= n - 8; i += 8)
+                TOp.Invoke(Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
+        if (isa >= IsaLevel.Vector128 && Vector128.IsHardwareAccelerated)
+            for (; i <= n - 4; i += 4)
+                TOp.Invoke(Vector128.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
+        for (; i < n; i++)
+            Unsafe.Add(ref ys, i) = TOp.Invoke(Unsafe.Add(ref xs, i));
+    }
+}
+
+/// <summary>QuickGELU (OpenAI CLIP): y = x · σ(1.702 x).</summary>
+public readonly struct QuickGeluOperator : IUnaryOperator
+{
+    public static float Invoke(float x) => x / (1f + MathF.Exp(-1.702f * x));
+    public static Vector128<float> Invoke(Vector128<float> x) => x / (Vector128<float>.One + Vector128.Exp(x * Vector128.Create(-1.702f)));
+    public static Vector256<float> Invoke(Vector256<float> x) => x / (Vector256<float>.One + Vector256.Exp(x * Vector256.Create(-1.702f)));
+    public static Vector512<float> Invoke(Vector512<float> x) => x / (Vector512<float>.One + Vector512.Exp(x * Vector512.Create(-1.702f)));
+}
+
+/// <summary>
+/// GELU with the exact erf form (PyTorch nn.GELU default): y = x · ½ (1 + erf(x / √2)). erf is
+/// evaluated as 1 − t·exp(−z² + P(t)) with t = 1/(1 + z/2) (Numerical Recipes' erfc, relative error &lt; 1.2e-7).
+/// One generic body serves the scalar-free vector widths; the scalar form mirrors it.
+/// </summary>
+public readonly struct GeluOperator : IUnaryOperator
+{
+    private const float InvSqrt2 = 0.70710678118654752f;
+
+    private static readonly float[] Coefficients =
+        [0.17087277f, -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f, -0.18628806f, 0.09678418f, 0.37409196f, 1.00002368f, -1.26551223f];
+
+    public static float Invoke(float x)
+    {
+        float z = MathF.Abs(x) * InvSqrt2;
+        float t = 1f / (1f + 0.5f * z);
+        float p = Coefficients[0];
+        for (int i = 1; i < Coefficients.Length; i++) p = p * t + Coefficients[i];
+        float erfc = t * MathF.Exp(p - z * z);
+        float erf = x >= 0 ? 1f - erfc : erfc - 1f;
+        return 0.5f * x * (1f + erf);
+    }
+
+    public static Vector128<float> Invoke(Vector128<float> x) => Vector<Vector128<float>, Simd128>(x);
+    public static Vector256<float> Invoke(Vector256<float> x) => Vector<Vector256<float>, Simd256>(x);
+    public static Vector512<float> Invoke(Vector512<float> x) => Vector<Vector512<float>, Simd512>(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Vector<TV, TS>(TV x) where TV : struct where TS : ISimd<TV>
+    {
+        var one = TS.Broadcast(1f);
+        var z = TS.Multiply(TS.Abs(x), TS.Broadcast(InvSqrt2));
+        var t = TS.Divide(one, TS.Fma(TS.Broadcast(0.5f), z, one));
+        var p = TS.Broadcast(Coefficients[0]);
+        for (int i = 1; i < Coefficients.Length; i++) p = TS.Fma(p, t, TS.Broadcast(Coefficients[i]));
+        var erfc = TS.Multiply(t, TS.Exp(TS.Fma(TS.Multiply(z, z), TS.Broadcast(-1f), p)));
+        var erfAbs = TS.Fma(erfc, TS.Broadcast(-1f), one);
+        var erf = TS.SelectNonNegative(x, erfAbs, TS.Multiply(erfAbs, TS.Broadcast(-1f)));
+        return TS.Multiply(TS.Multiply(TS.Broadcast(0.5f), x), TS.Add(one, erf));
+    }
+}
+
+/// <summary>ReLU: y = max(x, 0).</summary>
+public readonly struct ReluOperator : IUnaryOperator
+{
+    public static float Invoke(float x) => x > 0f ? x : 0f;
+    public static Vector128<float> Invoke(Vector128<float> x) => Vector128.Max(x, Vector128<float>.Zero);
+    public static Vector256<float> Invoke(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
+    public static Vector512<float> Invoke(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
+}

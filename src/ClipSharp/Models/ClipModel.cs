@@ -1,0 +1,91 @@
+using ClipSharp.IO;
+using ClipSharp.Tensors;
+using ClipSharp.Tensors.Kernels;
+
+namespace ClipSharp.Models;
+
+// Letters: N images, M texts, E embed dim, L context length, R resolution.
+
+/// <summary>
+/// A CLIP model: an image tower and a text tower projecting into one E-dimensional space, and a
+/// learnable temperature. logits_per_image = exp(logit_scale) · normalise(image) · normalise(text)ᵀ.
+/// </summary>
+public sealed partial class ClipModel
+{
+    public ClipConfig Config { get; }
+    public IImageTower Visual { get; }
+    public TextTransformer Text { get; }
+    public Tensor LogitScale { get; }  // (1), stored as ln(scale)
+
+    /// <summary>All parameters in registration order, by OpenAI/OpenCLIP name.</summary>
+    public IReadOnlyList<KeyValuePair<string, Tensor>> Parameters { get; }
+
+    /// <summary>Builds the model, taking every parameter from <paramref name="source"/>.</summary>
+    public ClipModel(ClipConfig config, IParameterSource source)
+    {
+        Config = config;
+        var p = new ParameterBuilder(source);
+        // Reference order: visual first, then the text tower, then logit_scale.
+        Visual = config.Vision switch
+        {
+            VitConfig v => new VisionTransformer(p, v, config.EmbedDim, config.Activation),
+            ResNetConfig r => new ModifiedResNet(p, r, config.EmbedDim),
+            _ => throw new ArgumentException($"unsupported vision config {config.Vision.GetType().Name}"),
+        };
+        Text = new TextTransformer(p, config.Text, config.EmbedDim, config.Activation);
+        LogitScale = p.Take("logit_scale", [], new Init.Constant((float)Math.Log(1 / 0.07)));
+        p.Finish();
+        Parameters = p.Parameters;
+    }
+
+    /// <summary>Builds a model from a state_dict, inferring the architecture from shapes unless given.</summary>
+    public static ClipModel FromStateDict(StateDict sd, ClipConfig? config = null) =>
+        new(config ?? ModelConfigs.InferFromStateDict(sd), new StateDictSource(sd));
+
+    /// <summary>A randomly initialised model (the reference's scheme), reproducible from <paramref name="seed"/>.</summary>
+    public static ClipModel Random(ClipConfig config, int seed) => new(config, new RandomInitSource(seed));
+
+    /// <summary>Total number of parameter values.</summary>
+    public long ParameterCount => Parameters.Sum(kv => (long)kv.Value.Length);
+
+    /// <summary>encode_image: pixels (N, 3, R, R) → (N, E), not normalised.</summary>
+    public Tensor EncodeImage(ComputeContext ctx, Tensor pixels) => Visual.Forward(ctx, pixels);
+
+    /// <summary>encode_text: token ids (M, L) → (M, E), not normalised.</summary>
+    public Tensor EncodeText(ComputeContext ctx, ReadOnlySpan<int> tokens, int count) => Text.Forward(ctx, tokens, count);
+
+    /// <summary>exp(logit_scale).</summary>
+    public float Scale => MathF.Exp(LogitScale.Span[0]);
+
+    /// <summary>
+    /// logits_per_image (N, M) = exp(logit_scale) · normalise(image) · normalise(text)ᵀ;
+    /// logits_per_text is its transpose.
+    /// </summary>
+    public Tensor Logits(ComputeContext ctx, Tensor imageFeatures, Tensor textFeatures)
+    {
+        int n = imageFeatures.Shape[0], m = textFeatures.Shape[0], e = imageFeatures.Shape[1];
+        if (textFeatures.Shape[1] != e)
+            throw new ArgumentException($"image features have width {e}, text features {textFeatures.Shape[1]}");
+        var img = Normalized(imageFeatures);
+        var txt = Normalized(textFeatures);
+        var logits = new Tensor(n, m);
+        Gemm.Multiply(ctx, logits.Span, m, img.Span, e, false, txt.Span, e, true, n, m, e);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(logits.Span, Scale, logits.Span);
+        return logits;
+    }
+
+    /// <summary>Each row divided by its L2 norm: x / ‖x‖₂ (rows of zeros stay zero).</summary>
+    public static Tensor Normalized(Tensor features)
+    {
+        var src = features.Contiguous();
+        var result = new Tensor(src.Shape);
+        int e = src.Shape[^1];
+        for (int r = 0; r < src.Length / e; r++)
+        {
+            var row = src.Span.Slice(r * e, e);
+            float norm = System.Numerics.Tensors.TensorPrimitives.Norm(row);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(row, norm > 0 ? 1f / norm : 0f, result.Span.Slice(r * e, e));
+        }
+        return result;
+    }
+}

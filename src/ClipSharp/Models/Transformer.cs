@@ -1,0 +1,130 @@
+using ClipSharp.Tensors;
+using ClipSharp.Tensors.Kernels;
+
+namespace ClipSharp.Models;
+
+// Letters: B batch, T tokens, C width, H heads, D = C / H head dim.
+
+/// <summary>
+/// Initialisers for a transformer's linear layers. The reference initialises the text transformer
+/// explicitly (normal with std scaled by width and depth) and leaves the vision transformer at
+/// PyTorch's defaults; null means "PyTorch default for that layer".
+/// </summary>
+public sealed record TransformerInit(Init? InProj, Init? OutProj, Init? Fc, Init? Proj)
+{
+    public static TransformerInit PyTorchDefaults { get; } = new(null, null, null, null);
+
+    /// <summary>The reference's text-tower scheme for a width-C, L-layer transformer.</summary>
+    public static TransformerInit Clip(int width, int layers) => new(
+        new Init.Normal(Math.Pow(width, -0.5)),
+        new Init.Normal(Math.Pow(width, -0.5) * Math.Pow(2 * layers, -0.5)),
+        new Init.Normal(Math.Pow(2 * width, -0.5)),
+        new Init.Normal(Math.Pow(width, -0.5) * Math.Pow(2 * layers, -0.5)));
+}
+
+/// <summary>nn.MultiheadAttention self-attention with packed in_proj (q, k, v stacked).</summary>
+public sealed partial class SelfAttention
+{
+    public Tensor InProjWeight { get; }  // (3C, C)
+    public Tensor InProjBias { get; }    // (3C)
+    public LinearLayer OutProj { get; }
+    public int Width { get; }
+    public int Heads { get; }
+
+    public SelfAttention(ParameterBuilder p, string prefix, int width, int heads, TransformerInit init)
+    {
+        (Width, Heads) = (width, heads);
+        InProjWeight = p.Take(prefix + "in_proj_weight", [3 * width, width], init.InProj ?? Init.XavierUniform(width, 3 * width));
+        InProjBias = p.Take(prefix + "in_proj_bias", [3 * width], Init.Zeros);
+        OutProj = new LinearLayer(p, prefix + "out_proj.", width, width, init.OutProj, Init.Zeros);
+    }
+
+    /// <summary>x: (B, T, C) → (B, T, C); causal masks attention to later tokens.</summary>
+    public Tensor Forward(ComputeContext ctx, Tensor x, bool causal)
+    {
+        int b = x.Shape[0], t = x.Shape[1], c = Width;
+        var qkv = new Tensor(b, t, 3 * c);  // qkv: (B, T, 3C)
+        Linear.Forward(ctx, qkv.Span, x.Contiguous().Span, InProjWeight.Span, InProjBias.Span, b * t, c, 3 * c);
+        var mixed = new Tensor(b, t, c);
+        var s = qkv.Span;
+        Attention.MultiHead(ctx, mixed.Span, s, 3 * c, s[c..], s[(2 * c)..], 3 * c, b, t, t, Heads, c / Heads, causal);
+        return OutProj.Forward(ctx, mixed);
+    }
+}
+
+/// <summary>The MLP: c_fc (C → 4C), activation, c_proj (4C → C).</summary>
+public sealed partial class Mlp
+{
+    public LinearLayer Fc { get; }
+    public LinearLayer Proj { get; }
+    public Activation Activation { get; }
+
+    public Mlp(ParameterBuilder p, string prefix, int width, int hidden, Activation activation, TransformerInit init)
+    {
+        Fc = new LinearLayer(p, prefix + "c_fc.", width, hidden, init.Fc);
+        Proj = new LinearLayer(p, prefix + "c_proj.", hidden, width, init.Proj);
+        Activation = activation;
+    }
+
+    public Tensor Forward(ComputeContext ctx, Tensor x)
+    {
+        var h = Fc.Forward(ctx, x);
+        if (Activation == Activation.QuickGelu) Elementwise.Apply<QuickGeluOperator>(h.Span, h.Span, ctx.Isa);
+        else Elementwise.Apply<GeluOperator>(h.Span, h.Span, ctx.Isa);
+        return Proj.Forward(ctx, h);
+    }
+}
+
+/// <summary>Pre-LN residual block shared by both towers: x += Attn(Ln1(x)); x += Mlp(Ln2(x)).</summary>
+public sealed partial class ResidualAttentionBlock
+{
+    public LayerNormLayer Ln1 { get; }
+    public SelfAttention Attn { get; }
+    public LayerNormLayer Ln2 { get; }
+    public Mlp Mlp { get; }
+
+    public ResidualAttentionBlock(ParameterBuilder p, string prefix, int width, int heads, int mlpWidth, Activation activation, TransformerInit init)
+    {
+        Attn = new SelfAttention(p, prefix + "attn.", width, heads, init);
+        Ln1 = new LayerNormLayer(p, prefix + "ln_1.", width);
+        Mlp = new Mlp(p, prefix + "mlp.", width, mlpWidth, activation, init);
+        Ln2 = new LayerNormLayer(p, prefix + "ln_2.", width);
+    }
+
+    /// <summary>x: (B, T, C), updated in place and returned.</summary>
+    public Tensor Forward(ComputeContext ctx, Tensor x, bool causal)
+    {
+        Add(x, Attn.Forward(ctx, Ln1.Forward(ctx, x), causal));
+        Add(x, Mlp.Forward(ctx, Ln2.Forward(ctx, x)));
+        return x;
+    }
+
+    private static void Add(Tensor x, Tensor delta) =>
+        System.Numerics.Tensors.TensorPrimitives.Add(x.Span, delta.Span, x.Span);
+}
+
+/// <summary>A stack of residual attention blocks, "{prefix}resblocks.{i}.".</summary>
+public sealed partial class Transformer
+{
+    public IReadOnlyList<ResidualAttentionBlock> Blocks { get; }
+    private readonly string _tapName;
+
+    public Transformer(ParameterBuilder p, string prefix, int width, int layers, int heads, int mlpWidth, Activation activation, TransformerInit init)
+    {
+        _tapName = prefix + "resblock";
+        Blocks = Enumerable.Range(0, layers)
+            .Select(i => new ResidualAttentionBlock(p, $"{prefix}resblocks.{i}.", width, heads, mlpWidth, activation, init))
+            .ToArray();
+    }
+
+    /// <summary>x: (B, T, C), updated in place and returned; taps "{prefix}resblock_{i}" after each block.</summary>
+    public Tensor Forward(ComputeContext ctx, Tensor x, bool causal)
+    {
+        for (int i = 0; i < Blocks.Count; i++)
+        {
+            Blocks[i].Forward(ctx, x, causal);
+            ctx.Observe($"{_tapName}_{i}", x);
+        }
+        return x;
+    }
+}

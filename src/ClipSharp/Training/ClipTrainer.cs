@@ -1,0 +1,176 @@
+using ClipSharp.Models;
+using ClipSharp.Tensors;
+using ClipSharp.Tensors.Autograd;
+
+namespace ClipSharp.Training;
+
+// Letters: N pairs in the batch, K chunks, E embed dim, L context length, R resolution.
+
+/// <summary>The contrastive objective to train with.</summary>
+public enum LossKind
+{
+    /// <summary>CLIP's symmetric softmax cross-entropy (InfoNCE).</summary>
+    Clip,
+    /// <summary>SigLIP's pairwise sigmoid loss with a learnable bias.</summary>
+    SigLip,
+}
+
+/// <summary>Everything that shapes a training step.</summary>
+public sealed record TrainingOptions
+{
+    public AdamWOptions Optimizer { get; init; } = new();
+    public LossKind Loss { get; init; } = LossKind.Clip;
+    /// <summary>Learning-rate schedule; null keeps <see cref="AdamWOptions.LearningRate"/> constant.</summary>
+    public CosineSchedule? Schedule { get; init; }
+    /// <summary>Clip gradients to this global L2 norm (torch.nn.utils.clip_grad_norm_); null: no clipping.</summary>
+    public double? MaxGradNorm { get; init; }
+    /// <summary>
+    /// Split each batch into this many chunks with gradient caching, so the loss over the whole batch
+    /// stays exact while only one chunk's activations are alive at a time.
+    /// </summary>
+    public int Chunks { get; init; } = 1;
+    public FreezeOptions Freeze { get; init; } = FreezeOptions.None;
+}
+
+/// <summary>One step's outcome.</summary>
+public readonly record struct StepResult(double Loss, double LearningRate, double GradNorm);
+
+/// <summary>
+/// Trains a <see cref="ClipModel"/> on image–text pairs: forward on a tape, contrastive loss, backward,
+/// optional clipping, AdamW, then logit_scale clamped to [0, ln 100].
+/// </summary>
+public sealed class ClipTrainer
+{
+    public const double MaxLogitScale = 4.605170185988092;  // ln 100
+
+    public ClipModel Model { get; }
+    public TrainingOptions Options { get; }
+    public ComputeContext Context { get; }
+    public Gradients Gradients { get; } = new();
+    public AdamW Optimizer { get; }
+    /// <summary>The trainable parameters, by name, in registration order (including SigLIP's bias).</summary>
+    public IReadOnlyList<KeyValuePair<string, Tensor>> Trainable { get; }
+    /// <summary>SigLIP's learnable bias b (initialised to −10); null for the CLIP loss.</summary>
+    public Tensor? LogitBias { get; }
+
+    public ClipTrainer(ClipModel model, TrainingOptions? options = null, ComputeContext? context = null)
+    {
+        Model = model;
+        Options = options ?? new TrainingOptions();
+        Context = context ?? ComputeContext.Default;
+        if (Options.Chunks < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Chunks, "Chunks must be at least 1");
+        var trainable = Freezing.Trainable(model, Options.Freeze).ToList();
+        if (Options.Loss == LossKind.SigLip)
+        {
+            LogitBias = new Tensor(new[] { -10f }, 1);
+            trainable.Add(new("logit_bias", LogitBias));
+        }
+        foreach (var kv in trainable) Gradients.Track(kv.Value);
+        Trainable = trainable;
+        Optimizer = new AdamW(trainable, Gradients, Options.Optimizer);
+    }
+
+    /// <summary>SigLIP's initial temperature: t′ = ln 10 (call once before training a fresh model with the sigmoid loss).</summary>
+    public void InitialiseSigLipScale() => Model.LogitScale.Span[0] = (float)Math.Log(10);
+
+    /// <summary>The learning rate for the next step.</summary>
+    public double CurrentLearningRate => Options.Schedule?.At(Optimizer.StepCount) ?? Options.Optimizer.LearningRate;
+
+    /// <summary>Computes gradients for the batch, clips, steps the optimiser and clamps logit_scale.</summary>
+    /// <param name="pixels">(N, 3, R, R) preprocessed images.</param>
+    /// <param name="tokens">(N, L) token ids, row n paired with image n.</param>
+    public StepResult Step(Tensor pixels, int[] tokens)
+    {
+        double lr = CurrentLearningRate;
+        double loss = ComputeGradients(pixels, tokens);
+        double norm = Gradients.GlobalNorm();
+        if (Options.MaxGradNorm is { } max)
+        {
+            double coef = max / (norm + 1e-6);
+            if (coef < 1) Gradients.Scale((float)coef);
+        }
+        Optimizer.Step(lr);
+        if (Options.Loss == LossKind.Clip)
+            Model.LogitScale.Span[0] = Math.Clamp(Model.LogitScale.Span[0], 0f, (float)MaxLogitScale);
+        return new StepResult(loss, lr, norm);
+    }
+
+    /// <summary>Zeroes the gradients and fills them for this batch; returns the loss (BatchNorm in training mode).</summary>
+    public double ComputeGradients(Tensor pixels, int[] tokens)
+    {
+        int n = pixels.Shape[0];
+        int l = Model.Config.Text.ContextLength;
+        if (tokens.Length != n * l) throw new ArgumentException($"{n} images but {tokens.Length / Math.Max(1, l)} token rows of {l}");
+        Gradients.Zero();
+        int chunks = Math.Min(Options.Chunks, n);
+        return chunks == 1 ? FullBatch(pixels, tokens, n) : GradientCaching(pixels, tokens, n, chunks);
+    }
+
+    /// <summary>Evaluates the loss without keeping activations or touching gradients or BatchNorm statistics.</summary>
+    public double Loss(Tensor pixels, int[] tokens)
+    {
+        var tape = new Tape(Context, Gradients, record: false) { UpdateRunningStatistics = false };
+        int n = pixels.Shape[0];
+        var image = Model.EncodeImage(tape, pixels);
+        var text = Model.EncodeText(tape, tokens, n);
+        return LossOf(tape, image, text).Data[0];
+    }
+
+    private double FullBatch(Tensor pixels, int[] tokens, int n)
+    {
+        var tape = new Tape(Context, Gradients);
+        var image = Model.EncodeImage(tape, pixels);
+        var text = Model.EncodeText(tape, tokens, n);
+        var loss = LossOf(tape, image, text);
+        tape.Backward(loss);
+        return loss.Data[0];
+    }
+
+    /// <summary>
+    /// Gradient caching (Gao et al. 2021): (1) embed every chunk with a values-only tape; (2) compute the
+    /// full-batch loss on the cached embeddings and its gradient d(embeddings) (and d logit_scale);
+    /// (3) recompute each chunk on a recording tape and backpropagate its slice of d(embeddings).
+    /// BatchNorm sees the same chunks in both passes; running statistics update in pass (1) only.
+    /// </summary>
+    private double GradientCaching(Tensor pixels, int[] tokens, int n, int chunks)
+    {
+        int l = Model.Config.Text.ContextLength, e = Model.Config.EmbedDim;
+        var bounds = Enumerable.Range(0, chunks + 1).Select(k => (int)((long)k * n / chunks)).ToArray();
+        var imageAll = new Tensor(n, e);
+        var textAll = new Tensor(n, e);
+        var values = new Tape(Context, Gradients, record: false);
+        for (int k = 0; k < chunks; k++)
+        {
+            int start = bounds[k], count = bounds[k + 1] - start;
+            Model.EncodeImage(values, pixels.Slice(start, count).Contiguous()).Data.CopyTo(imageAll.Span.Slice(start * e, count * e));
+            Model.EncodeText(values, tokens.AsSpan(start * l, count * l), count).Data.CopyTo(textAll.Span.Slice(start * e, count * e));
+        }
+
+        var lossTape = new Tape(Context, Gradients);
+        var image = lossTape.Leaf(imageAll);
+        var text = lossTape.Leaf(textAll);
+        var loss = LossOf(lossTape, image, text);
+        lossTape.Backward(loss);
+        var dImage = image.Grad ?? new Tensor(n, e);
+        var dText = text.Grad ?? new Tensor(n, e);
+
+        for (int k = 0; k < chunks; k++)
+        {
+            int start = bounds[k], count = bounds[k + 1] - start;
+            var imageTape = new Tape(Context, Gradients) { UpdateRunningStatistics = false };
+            var imageChunk = Model.EncodeImage(imageTape, pixels.Slice(start, count).Contiguous());
+            if (imageChunk.RequiresGrad) imageTape.Backward(imageChunk, dImage.Slice(start, count));
+            var textTape = new Tape(Context, Gradients);
+            var textChunk = Model.EncodeText(textTape, tokens.AsSpan(start * l, count * l), count);
+            if (textChunk.RequiresGrad) textTape.Backward(textChunk, dText.Slice(start, count));
+        }
+        return loss.Data[0];
+    }
+
+    private Variable LossOf(Tape tape, Variable image, Variable text) => Options.Loss switch
+    {
+        LossKind.Clip => ContrastiveLoss.Clip(tape, image, text, tape.Param(Model.LogitScale)),
+        LossKind.SigLip => ContrastiveLoss.SigLip(tape, image, text, tape.Param(Model.LogitScale), tape.Param(LogitBias!)),
+        _ => throw new ArgumentOutOfRangeException(nameof(Options.Loss), Options.Loss, "unknown loss"),
+    };
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+using ClipSharp.IO;
+using ClipSharp.Tensors;
+
+namespace ClipSharp.Training;
+
+/// <summary>Where a run stands: steps taken, and the position in the data order.</summary>
+public sealed record TrainingProgress(long Step, int Epoch, int Position, ulong Seed);
+
+/// <summary>
+/// A training checkpoint is a directory holding model.safetensors (the weights under their
+/// OpenAI/OpenCLIP names, F32, BatchNorm running statistics included — loadable like any checkpoint)
+/// and optimizer.safetensors (AdamW's moments as "exp_avg.NAME"/"exp_avg_sq.NAME", SigLIP's bias, and
+/// the step, epoch, position and seed in its metadata). The directory is written under a temporary
+/// name and renamed into place, so a crash never leaves a half-written checkpoint.
+/// </summary>
+public static class TrainingCheckpoint
+{
+    public const string ModelFile = "model.safetensors";
+    public const string OptimizerFile = "optimizer.safetensors";
+
+    public static void Save(string directory, ClipTrainer trainer, TrainingProgress progress)
+    {
+        var full = Path.GetFullPath(directory);
+        var parent = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(parent);
+        var temp = Path.Combine(parent, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        Directory.CreateDirectory(temp);
+        try
+        {
+            SafetensorsWriter.Write(Path.Combine(temp, ModelFile),
+                trainer.Model.Parameters.Select(kv => new SafetensorsItem(kv.Key, kv.Value, DType.F32)),
+                new Dictionary<string, string> { ["format"] = "pt" });
+            var state = new List<SafetensorsItem>();
+            foreach (var p in trainer.Optimizer.Parameters)
+            {
+                state.Add(new SafetensorsItem("exp_avg." + p.Name, p.ExpAvg, DType.F32));
+                state.Add(new SafetensorsItem("exp_avg_sq." + p.Name, p.ExpAvgSq, DType.F32));
+            }
+            if (trainer.LogitBias is { } bias) state.Add(new SafetensorsItem("logit_bias", bias, DType.F32));
+            SafetensorsWriter.Write(Path.Combine(temp, OptimizerFile), state, new Dictionary<string, string>
+            {
+                ["optimizer_steps"] = trainer.Optimizer.StepCount.ToString(CultureInfo.InvariantCulture),
+                ["step"] = progress.Step.ToString(CultureInfo.InvariantCulture),
+                ["epoch"] = progress.Epoch.ToString(CultureInfo.InvariantCulture),
+                ["position"] = progress.Position.ToString(CultureInfo.InvariantCulture),
+                ["seed"] = progress.Seed.ToString(CultureInfo.InvariantCulture),
+            });
+            if (Directory.Exists(full))
+            {
+                var old = full + $".{Guid.NewGuid():N}.old";
+                Directory.Move(full, old);
+                Directory.Move(temp, full);
+                Directory.Delete(old, recursive: true);
+            }
+            else Directory.Move(temp, full);
+        }
+        catch
+        {
+            try { Directory.Delete(temp, recursive: true); } catch (IOException) { }
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Restores weights, optimiser moments and step count into <paramref name="trainer"/> (built on a
+    /// model of the same architecture with the same options) and returns where the run stood.
+    /// </summary>
+    public static TrainingProgress Load(string directory, ClipTrainer trainer)
+    {
+        using (var model = SafetensorsFile.Open(Path.Combine(directory, ModelFile)))
+            foreach (var (name, value) in trainer.Model.Parameters) Read(model, name, value);
+        using var state = SafetensorsFile.Open(Path.Combine(directory, OptimizerFile));
+        foreach (var p in trainer.Optimizer.Parameters)
+        {
+            Read(state, "exp_avg." + p.Name, p.ExpAvg);
+            Read(state, "exp_avg_sq." + p.Name, p.ExpAvgSq);
+        }
+        if (trainer.LogitBias is { } bias) Read(state, "logit_bias", bias);
+        long Meta(string key) => state.Metadata.TryGetValue(key, out var v) && long.TryParse(v, CultureInfo.InvariantCulture, out var n)
+            ? n : throw new CheckpointException(state.Path, $"metadata '{key}' is missing or not a number");
+        trainer.Optimizer.RestoreStepCount(Meta("optimizer_steps"));
+        ulong seed = ulong.Parse(state.Metadata.TryGetValue("seed", out var s) ? s : "0", CultureInfo.InvariantCulture);
+        return new TrainingProgress(Meta("step"), (int)Meta("epoch"), (int)Meta("position"), seed);
+    }
+
+    private static void Read(SafetensorsFile file, string name, Tensor destination)
+    {
+        if (!file.Contains(name)) throw new CheckpointException(file.Path, $"missing tensor '{name}'");
+        var shape = file.Shape(name);
+        if (Tensor.Product(shape) != destination.Length)
+            throw new CheckpointException(file.Path, $"tensor '{name}' has shape {Tensor.FormatShape(shape)}, expected {destination.ShapeString}");
+        file.ReadFloat32(name, destination.Span);
+    }
+}
