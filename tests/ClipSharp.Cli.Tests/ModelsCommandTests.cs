@@ -139,3 +139,44 @@ public class ConsoleDownloadProgressTests
         Assert.Equal("\r[1/1] a.bin  10 B / 100 B\r[1/1] a.bin  100 B / 100 B  done" + Environment.NewLine, sw.ToString());
     }
 }
+
+/// <summary>`--model hf:org/name` on a model command: fetched from the (fake) hub, then used like a local folder.</summary>
+[Collection("Console")]
+public class HubModelArgumentTests
+{
+    [Fact]
+    public void EmbedWithAHubModelMatchesTheLocalFolder()
+    {
+        using var tmp = new CliHarness.TempDir();
+        using var server = new FakeHubServer();
+        var hfDir = Fixtures.Path("vit-tiny", "hf");
+        server.AddRepo("test-org/vit-tiny", FakeHubServer.FakeCommit("embed"),
+            Directory.GetFiles(hfDir).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes));
+        var expected = Fixtures.Path("vit-tiny", "expected.safetensors");
+        var saved = (Environment.GetEnvironmentVariable("HF_HUB_CACHE"), Environment.GetEnvironmentVariable("HF_ENDPOINT"));
+        try
+        {
+            Environment.SetEnvironmentVariable("HF_HUB_CACHE", tmp.File("cache"));
+            Environment.SetEnvironmentVariable("HF_ENDPOINT", server.Endpoint);
+            var fromHub = CliHarness.Run("embed", "--model", "hf:test-org/vit-tiny", "--tokens", expected, "--out", tmp.File("hub.npy"));
+            Assert.True(fromHub.Code == 0, fromHub.Err);
+            var fromDir = CliHarness.Run("embed", "--model", hfDir, "--tokens", expected, "--out", tmp.File("dir.npy"));
+            Assert.True(fromDir.Code == 0, fromDir.Err);
+            Assert.Equal(File.ReadAllBytes(tmp.File("dir.npy")), File.ReadAllBytes(tmp.File("hub.npy")));
+            Assert.NotEmpty(server.Gets("/cdn/"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("HF_HUB_CACHE", saved.Item1);
+            Environment.SetEnvironmentVariable("HF_ENDPOINT", saved.Item2);
+        }
+    }
+
+    [Fact]
+    public void MissingPathThatIsNoHubModelIsStillAFileError()
+    {
+        var (code, _, err) = CliHarness.Run("info", "--model", "/no/such/model.safetensors");
+        Assert.Equal(2, code);
+        Assert.Contains("no such file or directory", err);
+    }
+}

@@ -16,7 +16,22 @@ internal static class HubModelArgument
         var model = ToHubRef(argument)
             ?? throw new FileNotFoundException($"--model: no such file or directory, and not a hub model (hf:org/name[@rev] or a name from `clipsharp models`): {argument}", argument);
         using var client = new HubClient(HubOptions.FromEnvironment(Environment.GetEnvironmentVariables()), ConsoleDownloadProgress.ForStandardError());
-        return await client.ResolveClipRepoAsync(model.RepoId, model.Revision, ct).ConfigureAwait(false);
+        return LoadablePath(await client.ResolveClipRepoAsync(model.RepoId, model.Revision, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>Synchronous <see cref="ResolveAsync"/> for commands whose action is synchronous.</summary>
+    public static string Resolve(string argument) => ResolveAsync(argument, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// What the checkpoint loader takes for a snapshot: the folder for the Hugging Face layout (it has config.json),
+    /// else the OpenCLIP weights file (the loader reads open_clip_config.json beside it).
+    /// </summary>
+    public static string LoadablePath(string snapshotDir)
+    {
+        if (File.Exists(Path.Combine(snapshotDir, "config.json"))) return snapshotDir;
+        foreach (var name in new[] { "open_clip_model.safetensors", "open_clip_pytorch_model.bin" })
+            if (File.Exists(Path.Combine(snapshotDir, name))) return Path.Combine(snapshotDir, name);
+        return snapshotDir;
     }
 
     /// <summary>The hub reference an argument names, or null when it names none.</summary>
