@@ -207,6 +207,28 @@ public class HubDownloadTests
         Assert.Equal((2, 2), (last.FileIndex, last.FileCount));
         Assert.Equal(1.0, last.Fraction);
         Assert.Contains(reports, r => r.File == "config.json" && r.Completed && r.FileIndex == 1);
+        var partial = reports.Where(r => r.File == "model.safetensors" && !r.Completed).ToList();
+        Assert.NotEmpty(partial); // the first chunk is reported at once, later ones about ten times a second
+        Assert.All(partial, r => Assert.InRange(r.BytesDone, 1, bed.Files["model.safetensors"].Length));
+    }
+
+    [Fact]
+    public async Task CancelledDownloadLeavesAPartialFileThatTheNextRunResumes()
+    {
+        using var bed = new HubTestBed();
+        using var cts = new CancellationTokenSource();
+        using (var client = new HubClient(bed.Options(), new SyncProgress(p => { if (p.BytesDone > 0 && !p.Completed) cts.Cancel(); })))
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(
+                () => client.SnapshotDownloadAsync(HubTestBed.RepoId, null, ["model.safetensors"], cts.Token));
+        var incomplete = bed.BlobOf("model.safetensors") + ".incomplete";
+        long have = new FileInfo(incomplete).Length;
+        Assert.InRange(have, 1, bed.Files["model.safetensors"].Length - 1);
+
+        using var again = new HubClient(bed.Options());
+        var dir = await again.SnapshotDownloadAsync(HubTestBed.RepoId, null, ["model.safetensors"]);
+
+        Assert.Equal($"bytes={have}-", bed.Server.Gets("/cdn/").Last().Range);
+        Assert.Equal(bed.Files["model.safetensors"], File.ReadAllBytes(Path.Combine(dir, "model.safetensors")));
     }
 
     [Fact]

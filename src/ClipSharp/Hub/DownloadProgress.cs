@@ -29,7 +29,8 @@ internal sealed class ProgressMeter(IProgress<DownloadProgress>? sink, string fi
 {
     private static readonly long Interval = Stopwatch.Frequency / 10;
     private readonly long _start = Stopwatch.GetTimestamp();
-    private long _lastReport = long.MinValue;
+    private long _lastReport;
+    private bool _reported;
     private long _transferred;
 
     /// <summary>Bytes on disk for the file (resumed prefix plus this run's bytes).</summary>
@@ -45,8 +46,8 @@ internal sealed class ProgressMeter(IProgress<DownloadProgress>? sink, string fi
     {
         _transferred += bytes;
         var now = Stopwatch.GetTimestamp();
-        if (now - _lastReport < Interval) return;
-        _lastReport = now;
+        if (_reported && now - _lastReport < Interval) return;
+        (_lastReport, _reported) = (now, true);
         Report(false, now);
     }
 
