@@ -66,6 +66,12 @@ public class HubDownloadTests
 
         Assert.Equal(bed.SnapshotDir, dir);
         Assert.Empty(bed.Server.Requests);
+
+        // optional files learned absent (.no_exist) at a pinned commit are not asked for again either
+        await again.ResolveClipRepoAsync(HubTestBed.RepoId, HubTestBed.Commit);
+        bed.Server.Requests.Clear();
+        await again.ResolveClipRepoAsync(HubTestBed.RepoId, HubTestBed.Commit);
+        Assert.Empty(bed.Server.Requests);
     }
 
     [Fact]

@@ -134,12 +134,14 @@ public sealed class HubClient : IDisposable
             bool found = false;
             foreach (var candidate in spec.Candidates)
             {
+                // A commit never changes: what the cache knows about it (present, or known to be absent) is final.
                 if (pinned && Cache.CachedFile(model.RepoId, commit!, candidate) != null)
                 {
-                    files.Add(new PlannedFile(candidate, null)); // a commit never changes: no need to ask
+                    files.Add(new PlannedFile(candidate, null));
                     found = true;
                     break;
                 }
+                if (pinned && Cache.IsKnownMissing(model.RepoId, commit!, candidate)) continue;
                 var result = await _http.HeadAsync(model, commit ?? model.Revision, candidate, ct).ConfigureAwait(false);
                 commit ??= result.Metadata?.Commit ?? result.Commit;
                 if (result.Exists)

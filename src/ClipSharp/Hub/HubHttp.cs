@@ -80,7 +80,9 @@ internal sealed class HubHttp : IDisposable
         {
             using var request = NewRequest(HttpMethod.Get, url);
             if (offset > 0) request.Headers.Range = new RangeHeaderValue(offset, null);
-            var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            using var headersTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            headersTimeout.CancelAfter(_options.ReadTimeout); // the body has its own stall timeout
+            var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headersTimeout.Token).ConfigureAwait(false);
             if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location && hop < MaxRedirects)
             {
                 url = location.IsAbsoluteUri ? location : new Uri(url, location);
