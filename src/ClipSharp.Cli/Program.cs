@@ -22,6 +22,7 @@ public static class Program
         root.Subcommands.Add(TokenizeCommand.Create());
         root.Subcommands.Add(PreprocessCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(ModelsCommand.Create());
         return CliRunner.Run(root, args);
     }
 }

@@ -33,7 +33,7 @@ internal static class EmbedCommand
             var ext = Path.GetExtension(outPath).ToLowerInvariant();
             if (ext is not (".safetensors" or ".npy" or ".jsonl"))
                 throw new ArgumentException($"--out: unsupported extension '{ext}' (use .safetensors, .npy or .jsonl)");
-            var modelPath = CommandHelpers.RequireFile(parse.GetValue(model)!, "--model");
+            var modelPath = HubModelArgument.Resolve(parse.GetValue(model)!);
             var ctx = new ComputeContext(parse.GetValue(threads));
             var pipeline = ClipPipeline.Load(modelPath, ctx);
             var clip = pipeline.Model;

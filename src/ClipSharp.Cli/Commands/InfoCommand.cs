@@ -14,7 +14,7 @@ internal static class InfoCommand
         var cmd = new Command("info", "Describe a checkpoint without running it.") { model, json };
         cmd.SetAction(parse =>
         {
-            var path = CommandHelpers.RequireFile(parse.GetValue(model)!, "--model");
+            var path = HubModelArgument.Resolve(parse.GetValue(model)!);
             var info = ModelLoader.Inspect(path);
             var c = info.Config;
             if (parse.GetValue(json))

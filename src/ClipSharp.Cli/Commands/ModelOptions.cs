@@ -6,7 +6,7 @@ namespace ClipSharp.Cli.Commands;
 /// <summary>Options every model-using command shares: --model and --threads, and the pipeline they build.</summary>
 internal sealed class ModelOptions
 {
-    public Option<string> Model { get; } = new("--model") { Description = "Checkpoint file or directory", Required = true };
+    public Option<string> Model { get; } = new("--model") { Description = "Checkpoint file or directory, hf:org/name[@revision], or a name from `clipsharp models` (downloaded into the Hugging Face cache)", Required = true };
     public Option<int> Threads { get; } = new("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
     public Option<int> Batch { get; } = new("--batch") { Description = "Images per forward pass", DefaultValueFactory = _ => 32 };
     public Option<bool> FastDecode { get; } = new("--fast-decode") { Description = "Decode large JPEGs at reduced size in the DCT domain (faster, not pixel-identical)" };
@@ -21,7 +21,7 @@ internal sealed class ModelOptions
 
     public ClipPipeline Load(ParseResult parse)
     {
-        var pipeline = ClipPipeline.Load(CommandHelpers.RequireFile(parse.GetValue(Model)!, "--model"), new ComputeContext(parse.GetValue(Threads)));
+        var pipeline = ClipPipeline.Load(HubModelArgument.Resolve(parse.GetValue(Model)!), new ComputeContext(parse.GetValue(Threads)));
         return parse.GetValue(FastDecode) ? pipeline.WithDraftDecoding() : pipeline;
     }
 
