@@ -26,13 +26,17 @@ public sealed partial class ClipPipeline
     public ClipPipeline WithDraftDecoding() =>
         new(Model, Tokenizer, Context, ModelPath) { ImageConfig = ImageConfig, DraftDecoding = true };
 
-    /// <summary>Decodes and preprocesses one image file's bytes into (3, R, R) CHW floats.</summary>
-    public void Prepare(ReadOnlySpan<byte> data, string name, bool applyExifOrientation, Preprocessor preprocessor, Span<float> destination)
+    /// <summary>
+    /// Decodes and preprocesses one image file's bytes into (3, R, R) CHW floats; returns the decoded
+    /// image's size (after any EXIF rotation).
+    /// </summary>
+    public (int Width, int Height) Prepare(ReadOnlySpan<byte> data, string name, bool applyExifOrientation, Preprocessor preprocessor, Span<float> destination)
     {
         int r = preprocessor.OutputSize;
         var frame = DraftDecoding ? ImageDecoder.DecodeDraft(data, name, r, r) : ImageDecoder.Decode(data, name);
         if (applyExifOrientation) frame = Orientation.ApplyOrientation(frame);
         preprocessor.Preprocess(frame, destination);
+        return (frame.Width, frame.Height);
     }
 
     /// <summary>

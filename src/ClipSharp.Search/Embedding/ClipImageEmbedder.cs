@@ -1,0 +1,58 @@
+using ClipSharp.Imaging.Preprocessing;
+using ClipSharp.Models;
+using ClipSharp.Tensors;
+
+namespace ClipSharp.Search.Embedding;
+
+/// <summary>
+/// Folder indexing with a CLIP model: files are decoded with EXIF orientation applied and
+/// preprocessed on the indexer's worker threads; batches are encoded by the image tower.
+/// </summary>
+public sealed class ClipImageEmbedder : IEmbeddingSource
+{
+    private readonly ClipPipeline _pipeline;
+    private readonly Preprocessor _preprocessor;
+
+    /// <param name="pipeline">The model, its preprocessing and its compute context.</param>
+    /// <param name="modelId">Recorded with every embedding; an index refuses to mix models.</param>
+    public ClipImageEmbedder(ClipPipeline pipeline, string modelId)
+    {
+        _pipeline = pipeline;
+        _preprocessor = new Preprocessor(pipeline.ImageConfig);
+        ModelId = modelId;
+    }
+
+    public string ModelId { get; }
+
+    public int Dimension => _pipeline.Model.Config.EmbedDim;
+
+    public PreparedImage Prepare(byte[] contents, string path)
+    {
+        var data = new float[_preprocessor.OutputLength];
+        var (w, h) = _pipeline.Prepare(contents, path, applyExifOrientation: true, _preprocessor, data);
+        return new PreparedImage(w, h, data);
+    }
+
+    public float[][] EmbedBatch(IReadOnlyList<PreparedImage> images, CancellationToken cancellationToken)
+    {
+        int r = _preprocessor.OutputSize, len = _preprocessor.OutputLength;
+        var pixels = new Tensor(images.Count, 3, r, r);
+        for (int i = 0; i < images.Count; i++) images[i].Data.CopyTo(pixels.Span.Slice(i * len, len));
+        cancellationToken.ThrowIfCancellationRequested();
+        var features = _pipeline.Model.EncodeImage(_pipeline.Context, pixels);
+        int e = features.Shape[1];
+        return Enumerable.Range(0, images.Count).Select(i => features.Span.Slice(i * e, e).ToArray()).ToArray();
+    }
+
+    /// <summary>A text query's embedding (normalised).</summary>
+    public float[] EmbedText(string text) =>
+        ClipModel.Normalized(_pipeline.EncodeTexts([text], truncate: true)).Span.ToArray();
+
+    /// <summary>An image file's embedding (normalised), for image-to-image search.</summary>
+    public float[] EmbedImageFile(string path)
+    {
+        var prepared = Prepare(File.ReadAllBytes(path), path);
+        var f = EmbedBatch([prepared], CancellationToken.None)[0];
+        return ClipModel.Normalized(new Tensor(f, 1, f.Length)).Span.ToArray();
+    }
+}
