@@ -1,0 +1,126 @@
+namespace ClipSharp.Tensors.Kernels;
+
+/// <summary>Everything one blocked GEMM run needs, as raw pointers (valid for the whole run).</summary>
+internal unsafe struct GemmJob
+{
+    public float* C;
+    public nint Ldc;
+    public float* A;
+    public nint Lda;
+    public bool TransA;
+    /// <summary>B packed as described by <see cref="GemmLayout.PanelOffset"/>.</summary>
+    public float* PackedB;
+    public float* Bias;
+    public int M, N, K;
+    public bool Accumulate;
+    /// <summary>Rows per task (a multiple of Mr) and columns per task (a multiple of the panel width).</summary>
+    public int Mc, Nc, TasksN;
+}
+
+/// <summary>
+/// BLIS-style blocked GEMM driver for one micro-kernel. The output is split into independent tasks
+/// of Mc rows x Nc columns; each task walks K in blocks of <see cref="GemmLayout.Kc"/>, packs its
+/// Mc x Kc slice of A into L2-sized scratch, and sweeps the B panels (each Kc x 32, L1-sized) over
+/// the A panels. Every output is summed in the same order whatever the task split or thread count.
+/// </summary>
+internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroKernel
+{
+    /// <summary>Runs the job, splitting tasks over <paramref name="ctx"/>'s threads.</summary>
+    public static void Run(ComputeContext ctx, GemmJob job)
+    {
+        int mr = TKernel.Mr;
+        job.Mc = Math.Max(mr, GemmLayout.McTarget / mr * mr);
+        int tasksM = (job.M + job.Mc - 1) / job.Mc;
+        int panels = GemmLayout.PaddedColumns(job.N) / GemmLayout.PanelWidth;
+        // Enough tasks to balance threads (aim for ~4 per thread); split columns only when rows run out.
+        int threads = SmallProblem(job) ? 1 : ctx.Threads;
+        int wantN = threads == 1 ? 1 : Math.Clamp((4 * threads + tasksM - 1) / tasksM, 1, panels);
+        int panelsPerTask = (panels + wantN - 1) / wantN;
+        job.Nc = panelsPerTask * GemmLayout.PanelWidth;
+        job.TasksN = (panels + panelsPerTask - 1) / panelsPerTask;
+        int tasks = tasksM * job.TasksN;
+        if (threads == 1 || tasks == 1)
+        {
+            for (int t = 0; t < tasks; t++) RunTask(in job, t);
+        }
+        else
+        {
+            RunParallel(ctx, job, tasks);
+        }
+    }
+
+    /// <summary>Under ~2 MFLOP the thread hand-off costs more than it saves.</summary>
+    private static bool SmallProblem(in GemmJob job) => (long)job.M * job.N * job.K < (1L << 20);
+
+    private static void RunParallel(ComputeContext ctx, GemmJob job, int tasks) =>
+        ctx.For(tasks, t => RunTask(in job, t));
+
+    private static void RunTask(in GemmJob job, int task)
+    {
+        int mr = TKernel.Mr, nr = TKernel.Nr;
+        const int W = GemmLayout.PanelWidth;
+        int i0 = task / job.TasksN * job.Mc;
+        int j0 = task % job.TasksN * job.Nc;
+        int mc = Math.Min(job.Mc, job.M - i0);
+        int jEnd = Math.Min(j0 + job.Nc, job.N);
+        int paddedN = GemmLayout.PaddedColumns(job.N);
+
+        long aFloats = (long)job.Mc * GemmLayout.Kc;
+        var scratch = GemmBuffer.ForThread(aFloats + 16 * 64);
+        float* packedA = scratch.Pointer;
+        float* edge = packedA + aFloats; // one Mr x Nr tile (at most 16 x 64) for partial tiles
+
+        for (int p0 = 0; p0 < job.K; p0 += GemmLayout.Kc)
+        {
+            int kc = Math.Min(GemmLayout.Kc, job.K - p0);
+            bool add = job.Accumulate || p0 > 0;
+            GemmPacking.PackA(packedA, job.A, job.Lda, job.TransA, i0, mc, p0, kc, mr);
+            for (int jp = j0; jp < jEnd; jp += W)
+            {
+                float* panel = job.PackedB + GemmLayout.PanelOffset(p0, kc, jp, paddedN);
+                for (int js = 0; js < W && jp + js < jEnd; js += nr)
+                {
+                    int cols = Math.Min(nr, jEnd - jp - js);
+                    float* b = panel + js;
+                    for (int ir = 0; ir < mc; ir += mr)
+                    {
+                        int rows = Math.Min(mr, mc - ir);
+                        float* a = packedA + (nint)ir * kc;
+                        float* c = job.C + (i0 + ir) * job.Ldc + jp + js;
+                        if (rows == mr && cols == nr)
+                        {
+                            TKernel.Run(kc, a, b, c, job.Ldc, add);
+                        }
+                        else
+                        {
+                            TKernel.Run(kc, a, b, edge, nr, false);
+                            MergeEdge(c, job.Ldc, edge, nr, rows, cols, add);
+                        }
+                    }
+                }
+            }
+        }
+
+        if (job.Bias != null)
+        {
+            var bias = new ReadOnlySpan<float>(job.Bias + j0, jEnd - j0);
+            for (int i = i0; i < i0 + mc; i++)
+            {
+                var row = new Span<float>(job.C + i * job.Ldc + j0, jEnd - j0);
+                System.Numerics.Tensors.TensorPrimitives.Add(row, bias, row);
+            }
+        }
+    }
+
+    /// <summary>C[r, j] = add ? C[r, j] + T[r, j] : T[r, j] for the valid part of a partial tile.</summary>
+    private static void MergeEdge(float* c, nint ldc, float* tile, int ldt, int rows, int cols, bool add)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* cr = c + r * ldc;
+            float* tr = tile + r * ldt;
+            if (add) for (int j = 0; j < cols; j++) cr[j] = cr[j] + tr[j];
+            else for (int j = 0; j < cols; j++) cr[j] = tr[j];
+        }
+    }
+}
