@@ -24,11 +24,12 @@ internal static class GemmBench
         new("M=1 768x768", 1, 768, 768),
     ];
 
-    public static void Run(int[] threadCounts, int repeats, IReadOnlyDictionary<int, double> peaks)
+    public static void Run(int[] threadCounts, int repeats, IReadOnlyDictionary<int, double> peaks, string? filter)
     {
         Console.WriteLine($"{"shape",-24} {"M",5} {"N",5} {"K",5} {"thr",3} {"packed GF/s",11} {"%peak",6} {"unpacked GF/s",13} {"%peak",6}");
         foreach (var s in Shapes)
         {
+            if (filter != null && !s.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)) continue;
             var rng = new Random(1);
             var a = new float[s.M * s.K];
             var w = new float[s.N * s.K];

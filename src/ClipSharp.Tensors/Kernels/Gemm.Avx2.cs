@@ -11,6 +11,7 @@ namespace ClipSharp.Tensors.Kernels;
 internal readonly unsafe struct Avx2Kernel : IMicroKernel
 {
     public static int Mr => 6;
+    private const int S = GemmLayout.ARowStride;
     public static int Nr => 16;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -27,12 +28,12 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
         {
             Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
             x = Vector256.Create(a[0]); c0_0 = Fma.MultiplyAdd(x, b0, c0_0); c0_1 = Fma.MultiplyAdd(x, b1, c0_1);
-            x = Vector256.Create(a[1]); c1_0 = Fma.MultiplyAdd(x, b0, c1_0); c1_1 = Fma.MultiplyAdd(x, b1, c1_1);
-            x = Vector256.Create(a[2]); c2_0 = Fma.MultiplyAdd(x, b0, c2_0); c2_1 = Fma.MultiplyAdd(x, b1, c2_1);
-            x = Vector256.Create(a[3]); c3_0 = Fma.MultiplyAdd(x, b0, c3_0); c3_1 = Fma.MultiplyAdd(x, b1, c3_1);
-            x = Vector256.Create(a[4]); c4_0 = Fma.MultiplyAdd(x, b0, c4_0); c4_1 = Fma.MultiplyAdd(x, b1, c4_1);
-            x = Vector256.Create(a[5]); c5_0 = Fma.MultiplyAdd(x, b0, c5_0); c5_1 = Fma.MultiplyAdd(x, b1, c5_1);
-            a += 6;
+            x = Vector256.Create(a[1 * S]); c1_0 = Fma.MultiplyAdd(x, b0, c1_0); c1_1 = Fma.MultiplyAdd(x, b1, c1_1);
+            x = Vector256.Create(a[2 * S]); c2_0 = Fma.MultiplyAdd(x, b0, c2_0); c2_1 = Fma.MultiplyAdd(x, b1, c2_1);
+            x = Vector256.Create(a[3 * S]); c3_0 = Fma.MultiplyAdd(x, b0, c3_0); c3_1 = Fma.MultiplyAdd(x, b1, c3_1);
+            x = Vector256.Create(a[4 * S]); c4_0 = Fma.MultiplyAdd(x, b0, c4_0); c4_1 = Fma.MultiplyAdd(x, b1, c4_1);
+            x = Vector256.Create(a[5 * S]); c5_0 = Fma.MultiplyAdd(x, b0, c5_0); c5_1 = Fma.MultiplyAdd(x, b1, c5_1);
+            a++;
             b += GemmLayout.PanelWidth;
         }
         Store(c + 0 * ldc, c0_0, c0_1, add);

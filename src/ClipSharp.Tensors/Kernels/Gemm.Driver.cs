@@ -65,7 +65,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         int jEnd = Math.Min(j0 + job.Nc, job.N);
         int paddedN = GemmLayout.PaddedColumns(job.N);
 
-        long aFloats = (long)job.Mc * GemmLayout.Kc;
+        long aFloats = (long)job.Mc * GemmLayout.ARowStride;
         var scratch = GemmBuffer.ForThread(aFloats + 16 * 64);
         float* packedA = scratch.Pointer;
         float* edge = packedA + aFloats; // one Mr x Nr tile (at most 16 x 64) for partial tiles
@@ -85,7 +85,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
                     for (int ir = 0; ir < mc; ir += mr)
                     {
                         int rows = Math.Min(mr, mc - ir);
-                        float* a = packedA + (nint)ir * kc;
+                        float* a = packedA + (nint)ir * GemmLayout.ARowStride;
                         float* c = job.C + (i0 + ir) * job.Ldc + jp + js;
                         if (rows == mr && cols == nr)
                         {

@@ -8,7 +8,9 @@ namespace ClipSharp.Tensors.Kernels;
 /// Every implementation performs exactly this sequence of roundings, so all ISA paths agree bit for bit.
 /// </summary>
 /// <remarks>
-/// Packed A: kc rows of <see cref="Mr"/> floats (a[p * Mr + r]). Packed B: kc rows of
+/// Packed A: <see cref="Mr"/> rows of kc floats, <see cref="GemmLayout.ARowStride"/> apart
+/// (a[r * ARowStride + p]; a fixed stride lets kernels address rows with constant offsets, and makes
+/// packing row-major A a plain copy). Packed B: kc rows of
 /// <see cref="GemmLayout.PanelWidth"/> floats, of which the kernel reads its <see cref="Nr"/>
 /// (b[p * PanelWidth + j]). C rows are <c>ldc</c> floats apart; the whole tile must be writable.
 /// </remarks>
@@ -36,7 +38,13 @@ internal static class GemmLayout
     /// </summary>
     public const int Kc = 256;
 
-    /// <summary>Target rows of A per packed block (rounded down to a multiple of Mr): 168 x 256 floats = 168 KiB, L2-resident.</summary>
+    /// <summary>
+    /// Distance in floats between rows of a packed A panel: Kc plus one cache line, so the Mr rows
+    /// do not all fall in the same L1 sets.
+    /// </summary>
+    public const int ARowStride = Kc + 16;
+
+    /// <summary>Target rows of A per packed block (rounded down to a multiple of Mr): 168 x 272 floats = 179 KiB, L2-resident.</summary>
     public const int McTarget = 168;
 
     /// <summary>Rounds <paramref name="n"/> up to whole panels.</summary>

@@ -8,42 +8,30 @@ namespace ClipSharp.Tensors.Kernels;
 internal static unsafe class GemmPacking
 {
     /// <summary>
-    /// Packs rows [i0, i0 + mc) and depth [p0, p0 + kc) of A into ceil(mc / mr) panels of kc x mr:
-    /// dst[(ip / mr) * kc * mr + p * mr + r] = A[i0 + ip + r, p0 + p] (0 past row m).
-    /// A[i, p] = a[i * lda + p], or a[p * lda + i] when transA.
+    /// Packs rows [i0, i0 + mc) and depth [p0, p0 + kc) of A into ceil(mc / mr) panels of mr rows:
+    /// dst[(ip + r) * S + p] = A[i0 + ip + r, p0 + p] with S = <see cref="GemmLayout.ARowStride"/>
+    /// (rows past m are zero). A[i, p] = a[i * lda + p], or a[p * lda + i] when transA.
     /// </summary>
     public static void PackA(float* dst, float* a, nint lda, bool transA, int i0, int mc, int p0, int kc, int mr)
     {
-        float** rowPtr = stackalloc float*[mr];
-        for (int ip = 0; ip < mc; ip += mr)
+        const int S = GemmLayout.ARowStride;
+        int rowsPadded = (mc + mr - 1) / mr * mr;
+        if (transA)
         {
-            int rows = Math.Min(mr, mc - ip);
-            float* d = dst + (nint)ip * kc;
-            if (transA)
+            // Row p of the source holds column p of A: scatter it down the packed rows.
+            for (int p = 0; p < kc; p++)
             {
-                for (int p = 0; p < kc; p++)
-                {
-                    float* s = a + (nint)(p0 + p) * lda + i0 + ip;
-                    float* dp = d + (nint)p * mr;
-                    int r = 0;
-                    for (; r < rows; r++) dp[r] = s[r];
-                    for (; r < mr; r++) dp[r] = 0f;
-                }
-            }
-            else
-            {
-                // Walk p in the outer loop so writes are sequential; the mr source rows are read as
-                // mr sequential streams.
-                for (int r = 0; r < rows; r++) rowPtr[r] = a + (nint)(i0 + ip + r) * lda + p0;
-                for (int p = 0; p < kc; p++)
-                {
-                    float* dp = d + (nint)p * mr;
-                    int r = 0;
-                    for (; r < rows; r++) dp[r] = rowPtr[r][p];
-                    for (; r < mr; r++) dp[r] = 0f;
-                }
+                float* s = a + (nint)(p0 + p) * lda + i0;
+                float* d = dst + p;
+                for (int r = 0; r < mc; r++) d[(nint)r * S] = s[r];
             }
         }
+        else
+        {
+            for (int r = 0; r < mc; r++)
+                new ReadOnlySpan<float>(a + (nint)(i0 + r) * lda + p0, kc).CopyTo(new Span<float>(dst + (nint)r * S, kc));
+        }
+        for (int r = mc; r < rowsPadded; r++) new Span<float>(dst + (nint)r * S, kc).Clear();
     }
 
     /// <summary>

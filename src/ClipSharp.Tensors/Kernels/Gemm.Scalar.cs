@@ -17,10 +17,10 @@ internal readonly unsafe struct ScalarKernel : IMicroKernel
         {
             for (int r = 0; r < 4; r++)
             {
-                float x = a[r];
+                float x = a[r * GemmLayout.ARowStride];
                 for (int j = 0; j < 8; j++) acc[r * 8 + j] = MathF.FusedMultiplyAdd(x, b[j], acc[r * 8 + j]);
             }
-            a += 4;
+            a++;
             b += GemmLayout.PanelWidth;
         }
         for (int r = 0; r < 4; r++)

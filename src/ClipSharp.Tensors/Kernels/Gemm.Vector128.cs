@@ -11,6 +11,7 @@ namespace ClipSharp.Tensors.Kernels;
 internal readonly unsafe struct Vector128Kernel : IMicroKernel
 {
     public static int Mr => 4;
+    private const int S = GemmLayout.ARowStride;
     public static int Nr => 8;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -25,10 +26,10 @@ internal readonly unsafe struct Vector128Kernel : IMicroKernel
         {
             Vector128<float> b0 = Vector128.Load(b), b1 = Vector128.Load(b + 4);
             x = Vector128.Create(a[0]); c0_0 = Vector128.FusedMultiplyAdd(x, b0, c0_0); c0_1 = Vector128.FusedMultiplyAdd(x, b1, c0_1);
-            x = Vector128.Create(a[1]); c1_0 = Vector128.FusedMultiplyAdd(x, b0, c1_0); c1_1 = Vector128.FusedMultiplyAdd(x, b1, c1_1);
-            x = Vector128.Create(a[2]); c2_0 = Vector128.FusedMultiplyAdd(x, b0, c2_0); c2_1 = Vector128.FusedMultiplyAdd(x, b1, c2_1);
-            x = Vector128.Create(a[3]); c3_0 = Vector128.FusedMultiplyAdd(x, b0, c3_0); c3_1 = Vector128.FusedMultiplyAdd(x, b1, c3_1);
-            a += 4;
+            x = Vector128.Create(a[1 * S]); c1_0 = Vector128.FusedMultiplyAdd(x, b0, c1_0); c1_1 = Vector128.FusedMultiplyAdd(x, b1, c1_1);
+            x = Vector128.Create(a[2 * S]); c2_0 = Vector128.FusedMultiplyAdd(x, b0, c2_0); c2_1 = Vector128.FusedMultiplyAdd(x, b1, c2_1);
+            x = Vector128.Create(a[3 * S]); c3_0 = Vector128.FusedMultiplyAdd(x, b0, c3_0); c3_1 = Vector128.FusedMultiplyAdd(x, b1, c3_1);
+            a++;
             b += GemmLayout.PanelWidth;
         }
         Store(c + 0 * ldc, c0_0, c0_1, add);
