@@ -170,6 +170,49 @@ public class GemmTests
     }
 
     [Fact]
+    public void SingleThreadedCalls_DoNotAllocateOnceWarm()
+    {
+        int m = 40, n = 70, k = 300;
+        var a = Random(m * k, 21);
+        var b = Random(n * k, 22);
+        var c = new float[m * n];
+        var packed = Gemm.PackB(b, k, true, k, n);
+        var ctx = ComputeContext.SingleThreaded;
+        Gemm.Multiply(ctx, c, n, a, k, false, b, k, true, m, n, k);
+        Gemm.Multiply(ctx, c, n, a, k, packed, m);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++)
+        {
+            Gemm.Multiply(ctx, c, n, a, k, false, b, k, true, m, n, k);
+            Gemm.Multiply(ctx, c, n, a, k, packed, m);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void ConcurrentCalls_OnSharedContext_AreIndependent()
+    {
+        var ctx = new ComputeContext(2);
+        int m = 90, n = 75, k = 280;
+        var a = Random(m * k, 31);
+        var expected = new float[8][];
+        var actual = new float[8][];
+        var bs = new float[8][];
+        for (int t = 0; t < 8; t++)
+        {
+            bs[t] = Random(n * k, 40 + t);
+            expected[t] = new float[m * n];
+            Gemm.Multiply(ComputeContext.SingleThreaded, expected[t], n, a, k, false, bs[t], k, true, m, n, k);
+        }
+        Parallel.For(0, 8, t =>
+        {
+            actual[t] = new float[m * n];
+            Gemm.Multiply(ctx, actual[t], n, a, k, false, bs[t], k, true, m, n, k);
+        });
+        for (int t = 0; t < 8; t++) Assert.Equal(expected[t], actual[t]);
+    }
+
+    [Fact]
     public void ZeroDepth_OverwritesOrKeeps()
     {
         var c = new float[] { 1, 2, 3, 4 };

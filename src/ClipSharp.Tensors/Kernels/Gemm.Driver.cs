@@ -29,13 +29,18 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
     public static void Run(ComputeContext ctx, GemmJob job)
     {
         int mr = TKernel.Mr;
-        job.Mc = Math.Max(mr, GemmLayout.McTarget / mr * mr);
-        int tasksM = (job.M + job.Mc - 1) / job.Mc;
+        // Rows: blocks of about McTarget, spread evenly (whole Mr tiles) so tasks are balanced.
+        int tasksM = Math.Max(1, (job.M + GemmLayout.McTarget - 1) / GemmLayout.McTarget);
+        int tilesM = (job.M + mr - 1) / mr;
+        job.Mc = (tilesM + tasksM - 1) / tasksM * mr;
+        tasksM = (job.M + job.Mc - 1) / job.Mc;
+        // Columns: at most NcMax per task so the task's C block stays in L2 beside its packed A;
+        // narrower (down to 4 panels) when there are too few tasks to keep the threads busy.
         int panels = GemmLayout.PaddedColumns(job.N) / GemmLayout.PanelWidth;
-        // Enough tasks to balance threads (aim for ~4 per thread); split columns only when rows run out.
         int threads = SmallProblem(job) ? 1 : ctx.Threads;
-        int wantN = threads == 1 ? 1 : Math.Clamp((4 * threads + tasksM - 1) / tasksM, 1, panels);
-        int panelsPerTask = (panels + wantN - 1) / wantN;
+        int panelsPerTask = Math.Min(panels, GemmLayout.NcMax / GemmLayout.PanelWidth);
+        while (threads > 1 && panelsPerTask > 4 && tasksM * ((panels + panelsPerTask - 1) / panelsPerTask) < 4 * threads)
+            panelsPerTask = (panelsPerTask + 1) / 2;
         job.Nc = panelsPerTask * GemmLayout.PanelWidth;
         job.TasksN = (panels + panelsPerTask - 1) / panelsPerTask;
         int tasks = tasksM * job.TasksN;

@@ -47,6 +47,9 @@ internal static class GemmLayout
     /// <summary>Target rows of A per packed block (rounded down to a multiple of Mr): 168 x 272 floats = 179 KiB, L2-resident.</summary>
     public const int McTarget = 168;
 
+    /// <summary>Most columns of C per task: 168 x 768 floats of C (504 KiB) stay in L2 with the packed A.</summary>
+    public const int NcMax = 768;
+
     /// <summary>Rounds <paramref name="n"/> up to whole panels.</summary>
     public static int PaddedColumns(int n) => (n + PanelWidth - 1) / PanelWidth * PanelWidth;
 
