@@ -14,12 +14,17 @@ internal unsafe struct GemmJob
     public int M, N, K;
     public bool Accumulate;
     /// <summary>Rows per task (a multiple of Mr) and columns per task (a multiple of the panel width).</summary>
-    public int Mc, Nc, TasksN;
+    public int Mc, Nc, TasksM;
+    /// <summary>The K range [PStart, PEnd) of the current phase.</summary>
+    public int PStart, PEnd;
 }
 
 /// <summary>
-/// BLIS-style blocked GEMM driver for one micro-kernel. The output is split into independent tasks
-/// of Mc rows x Nc columns; each task walks K in blocks of <see cref="GemmLayout.Kc"/>, packs its
+/// BLIS-style blocked GEMM driver for one micro-kernel. K is cut into phases of
+/// <see cref="GemmLayout.PhaseDepth"/> (all tasks finish one phase before the next starts, so a
+/// phase's packed B stays cache-resident while every row block uses it). Within a phase the output
+/// is split into independent tasks of Mc rows x Nc columns; each task walks its K range in blocks of
+/// <see cref="GemmLayout.Kc"/>, packs its
 /// Mc x Kc slice of A into L2-sized scratch, and sweeps the B panels (each Kc x 32, L1-sized) over
 /// the A panels. Every output is summed in the same order whatever the task split or thread count.
 /// </summary>
@@ -42,11 +47,15 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         while (threads > 1 && panelsPerTask > 4 && tasksM * ((panels + panelsPerTask - 1) / panelsPerTask) < 4 * threads)
             panelsPerTask = (panelsPerTask + 1) / 2;
         job.Nc = panelsPerTask * GemmLayout.PanelWidth;
-        job.TasksN = (panels + panelsPerTask - 1) / panelsPerTask;
-        int tasks = tasksM * job.TasksN;
+        job.TasksM = tasksM;
+        int tasks = tasksM * ((panels + panelsPerTask - 1) / panelsPerTask);
         if (threads == 1 || tasks == 1)
         {
-            for (int t = 0; t < tasks; t++) RunTask(in job, t);
+            for (job.PStart = 0; job.PStart < job.K; job.PStart = job.PEnd)
+            {
+                job.PEnd = Math.Min(job.K, job.PStart + GemmLayout.PhaseDepth);
+                for (int t = 0; t < tasks; t++) RunTask(in job, t);
+            }
         }
         else
         {
@@ -57,15 +66,24 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
     /// <summary>Under ~2 MFLOP the thread hand-off costs more than it saves.</summary>
     private static bool SmallProblem(in GemmJob job) => (long)job.M * job.N * job.K < (1L << 20);
 
-    private static void RunParallel(ComputeContext ctx, GemmJob job, int tasks) =>
-        ctx.For(tasks, t => RunTask(in job, t));
+    private static void RunParallel(ComputeContext ctx, GemmJob job, int tasks)
+    {
+        // One closure for all phases: it reads the captured job, whose K range advances below.
+        Action<int> body = t => RunTask(in job, t);
+        for (job.PStart = 0; job.PStart < job.K; job.PStart = job.PEnd)
+        {
+            job.PEnd = Math.Min(job.K, job.PStart + GemmLayout.PhaseDepth);
+            ctx.For(tasks, body);
+        }
+    }
 
     private static void RunTask(in GemmJob job, int task)
     {
         int mr = TKernel.Mr, nr = TKernel.Nr;
         const int W = GemmLayout.PanelWidth;
-        int i0 = task / job.TasksN * job.Mc;
-        int j0 = task % job.TasksN * job.Nc;
+        // Consecutive tasks share a column block, so its packed B panels are reused from cache.
+        int i0 = task % job.TasksM * job.Mc;
+        int j0 = task / job.TasksM * job.Nc;
         int mc = Math.Min(job.Mc, job.M - i0);
         int jEnd = Math.Min(j0 + job.Nc, job.N);
         int paddedN = GemmLayout.PaddedColumns(job.N);
@@ -75,7 +93,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         float* packedA = scratch.Pointer;
         float* edge = packedA + aFloats; // one Mr x Nr tile (at most 16 x 64) for partial tiles
 
-        for (int p0 = 0; p0 < job.K; p0 += GemmLayout.Kc)
+        for (int p0 = job.PStart; p0 < job.PEnd; p0 += GemmLayout.Kc)
         {
             int kc = Math.Min(GemmLayout.Kc, job.K - p0);
             bool add = job.Accumulate || p0 > 0;
@@ -106,7 +124,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
             }
         }
 
-        if (job.Bias != null)
+        if (job.Bias != null && job.PEnd == job.K)
         {
             var bias = new ReadOnlySpan<float>(job.Bias + j0, jEnd - j0);
             for (int i = i0; i < i0 + mc; i++)

@@ -47,6 +47,12 @@ internal static class GemmLayout
     /// <summary>Target rows of A per packed block (rounded down to a multiple of Mr): 168 x 272 floats = 179 KiB, L2-resident.</summary>
     public const int McTarget = 168;
 
+    /// <summary>
+    /// K depth handled per parallel phase (a multiple of Kc): one phase of a 768-column task reads
+    /// 768 x 768 floats (2.25 MiB) of packed B, which stays in L3 while all row blocks use it.
+    /// </summary>
+    public const int PhaseDepth = 3 * Kc;
+
     /// <summary>Most columns of C per task: 168 x 768 floats of C (504 KiB) stay in L2 with the packed A.</summary>
     public const int NcMax = 768;
 
