@@ -169,6 +169,36 @@ public class GemmTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Epilogue_SeesEachFinishedElementOnce(int threads)
+    {
+        int m = 230, n = 200, k = 600;
+        var ctx = new ComputeContext(threads);
+        var a = Random(m * k, 51);
+        var b = Random(n * k, 52);
+        var bias = Random(n, 53);
+        var packed = Gemm.PackB(b, k, true, k, n);
+
+        var expected = new float[m * n];
+        Gemm.Multiply(ctx, expected, n, a, k, packed, m, bias: bias);
+        for (int i = 0; i < expected.Length; i++) expected[i] = expected[i] > 0 ? expected[i] : 0.5f * expected[i];
+
+        var visits = new int[m * n];
+        var fused = new float[m * n];
+        Gemm.Multiply(ctx, fused, n, a, k, packed, m, bias: bias, epilogue: (values, row, column) =>
+        {
+            for (int j = 0; j < values.Length; j++)
+            {
+                Interlocked.Increment(ref visits[row * n + column + j]);
+                values[j] = values[j] > 0 ? values[j] : 0.5f * values[j];
+            }
+        });
+        Assert.All(visits, v => Assert.Equal(1, v));
+        Assert.Equal(expected, fused);
+    }
+
     [Fact]
     public void SingleThreadedCalls_DoNotAllocateOnceWarm()
     {

@@ -11,6 +11,8 @@ internal unsafe struct GemmJob
     /// <summary>B packed as described by <see cref="GemmLayout.PanelOffset"/>.</summary>
     public float* PackedB;
     public float* Bias;
+    /// <summary>Applied to each finished row segment after the bias, or null.</summary>
+    public GemmRowEpilogue? Epilogue;
     public int M, N, K;
     public bool Accumulate;
     /// <summary>Rows per task (a multiple of Mr) and columns per task (a multiple of the panel width).</summary>
@@ -89,7 +91,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         int paddedN = GemmLayout.PaddedColumns(job.N);
 
         long aFloats = (long)job.Mc * GemmLayout.ARowStride;
-        var scratch = GemmBuffer.ForThread(aFloats + 16 * 64);
+        var scratch = GemmBuffer.ForPackedA(aFloats + 16 * 64);
         float* packedA = scratch.Pointer;
         float* edge = packedA + aFloats; // one Mr x Nr tile (at most 16 x 64) for partial tiles
 
@@ -124,13 +126,14 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
             }
         }
 
-        if (job.Bias != null && job.PEnd == job.K)
+        if (job.PEnd == job.K && (job.Bias != null || job.Epilogue != null))
         {
-            var bias = new ReadOnlySpan<float>(job.Bias + j0, jEnd - j0);
             for (int i = i0; i < i0 + mc; i++)
             {
                 var row = new Span<float>(job.C + i * job.Ldc + j0, jEnd - j0);
-                System.Numerics.Tensors.TensorPrimitives.Add(row, bias, row);
+                if (job.Bias != null)
+                    System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(job.Bias + j0, jEnd - j0), row);
+                job.Epilogue?.Invoke(row, i, j0);
             }
         }
     }

@@ -31,29 +31,22 @@ public static unsafe partial class Gemm
             return;
         }
 
-        var packed = GemmBuffer.Rent((long)k * GemmLayout.PaddedColumns(n));
-        try
+        var packed = GemmBuffer.ForPackedB((long)k * GemmLayout.PaddedColumns(n));
+        fixed (float* pc = c, pa = a, pb = b)
         {
-            fixed (float* pc = c, pa = a, pb = b)
+            PackInto(ctx, packed.Pointer, pb, ldb, transB, k, n);
+            var job = new GemmJob
             {
-                PackInto(ctx, packed.Pointer, pb, ldb, transB, k, n);
-                var job = new GemmJob
-                {
-                    C = pc, Ldc = ldc, A = pa, Lda = lda, TransA = transA, PackedB = packed.Pointer,
-                    M = m, N = n, K = k, Accumulate = accumulate,
-                };
-                Run(ctx, job);
-            }
-        }
-        finally
-        {
-            GemmBuffer.Return(packed);
+                C = pc, Ldc = ldc, A = pa, Lda = lda, TransA = transA, PackedB = packed.Pointer,
+                M = m, N = n, K = k, Accumulate = accumulate,
+            };
+            Run(ctx, job);
         }
     }
 
     /// <summary>
     /// Packs B (k x n; B[p, j] = b[p * ldb + j], or b[j * ldb + p] when transB) once for repeated use
-    /// as the right operand of <see cref="Multiply(ComputeContext, Span{float}, int, ReadOnlySpan{float}, int, PackedMatrix, int, bool, ReadOnlySpan{float}, bool)"/>.
+    /// as the right operand of <see cref="Multiply(ComputeContext, Span{float}, int, ReadOnlySpan{float}, int, PackedMatrix, int, bool, ReadOnlySpan{float}, bool, GemmRowEpilogue)"/>.
     /// For a PyTorch Linear weight W (out, in): <c>PackB(W, in, transB: true, k: in, n: out)</c> gives y = x W^T.
     /// </summary>
     public static PackedMatrix PackB(ReadOnlySpan<float> b, int ldb, bool transB, int k, int n, ComputeContext? ctx = null)
@@ -78,11 +71,14 @@ public static unsafe partial class Gemm
     /// empty), for i &lt; m, j &lt; b.Columns, k &lt; b.Rows, with A[i, k] = a[i * lda + k] (or
     /// a[k * lda + i] when transA) and B pre-packed by <see cref="PackB"/>. Same rounding as the
     /// unpacked <see cref="Multiply(ComputeContext, Span{float}, int, ReadOnlySpan{float}, int, bool, ReadOnlySpan{float}, int, bool, int, int, int, bool)"/>,
-    /// plus one final addition of the bias.
+    /// plus one final addition of the bias. When <paramref name="epilogue"/> is given it is then
+    /// called once for every finished segment of every row of C (see <see cref="GemmRowEpilogue"/>),
+    /// while that segment is still in cache: e.g. an activation fused into a linear layer.
     /// </summary>
     public static void Multiply(ComputeContext ctx, Span<float> c, int ldc,
         ReadOnlySpan<float> a, int lda, PackedMatrix b, int m,
-        bool accumulate = false, ReadOnlySpan<float> bias = default, bool transA = false)
+        bool accumulate = false, ReadOnlySpan<float> bias = default, bool transA = false,
+        GemmRowEpilogue? epilogue = null)
     {
         ArgumentNullException.ThrowIfNull(ctx);
         ArgumentNullException.ThrowIfNull(b);
@@ -99,8 +95,12 @@ public static unsafe partial class Gemm
         if (k == 0)
         {
             ClearUnlessAccumulate(c, ldc, m, n, accumulate);
-            if (!bias.IsEmpty)
-                for (int i = 0; i < m; i++) System.Numerics.Tensors.TensorPrimitives.Add(c.Slice(i * ldc, n), bias, c.Slice(i * ldc, n));
+            for (int i = 0; i < m; i++)
+            {
+                var row = c.Slice(i * ldc, n);
+                if (!bias.IsEmpty) System.Numerics.Tensors.TensorPrimitives.Add(row, bias, row);
+                epilogue?.Invoke(row, i, 0);
+            }
             return;
         }
         fixed (float* pc = c, pa = a, pbias = bias)
@@ -108,7 +108,7 @@ public static unsafe partial class Gemm
             var job = new GemmJob
             {
                 C = pc, Ldc = ldc, A = pa, Lda = lda, TransA = transA, PackedB = b.Data,
-                Bias = bias.IsEmpty ? null : pbias, M = m, N = n, K = k, Accumulate = accumulate,
+                Bias = bias.IsEmpty ? null : pbias, Epilogue = epilogue, M = m, N = n, K = k, Accumulate = accumulate,
             };
             Run(ctx, job);
             GC.KeepAlive(b);

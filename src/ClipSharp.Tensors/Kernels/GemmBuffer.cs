@@ -28,36 +28,30 @@ internal sealed unsafe class GemmBuffer
         Length = length;
     }
 
-    [ThreadStatic] private static GemmBuffer? t_threadBuffer;
-    private static GemmBuffer? s_shared;
+    /// <summary>Scratch kept per thread between calls: packed A blocks, and packed B for unpacked calls.</summary>
+    [ThreadStatic] private static GemmBuffer? t_packedA, t_packedB;
 
-    /// <summary>This thread's scratch buffer of at least <paramref name="length"/> floats (reused across calls).</summary>
-    public static GemmBuffer ForThread(long length)
+    /// <summary>Largest packed-B scratch kept per thread (64 Mi floats); larger ones are dropped after use.</summary>
+    private const long KeepLimit = 64L << 20;
+
+    /// <summary>This thread's packed-A scratch of at least <paramref name="length"/> floats (reused across calls).</summary>
+    public static GemmBuffer ForPackedA(long length)
     {
-        var buf = t_threadBuffer;
-        if (buf == null || buf.Length < length) t_threadBuffer = buf = new GemmBuffer(length);
+        var buf = t_packedA;
+        if (buf == null || buf.Length < length) t_packedA = buf = new GemmBuffer(length);
         return buf;
     }
 
-    /// <summary>Takes the shared buffer if it is large enough, else allocates; give it back with <see cref="Return"/>.</summary>
-    public static GemmBuffer Rent(long length)
+    /// <summary>
+    /// This thread's packed-B scratch of at least <paramref name="length"/> floats. Valid until this
+    /// thread's next call; kept for reuse unless larger than 64 Mi floats.
+    /// </summary>
+    public static GemmBuffer ForPackedB(long length)
     {
-        var buf = Interlocked.Exchange(ref s_shared, null);
+        var buf = t_packedB;
         if (buf != null && buf.Length >= length) return buf;
-        if (buf != null) Return(buf);
-        return new GemmBuffer(length);
-    }
-
-    /// <summary>Keeps <paramref name="buf"/> for the next <see cref="Rent"/> if it is the largest seen (up to 64 Mi floats).</summary>
-    public static void Return(GemmBuffer buf)
-    {
-        if (buf.Length > 64L << 20) return;
-        var seen = Volatile.Read(ref s_shared);
-        while (seen == null || seen.Length < buf.Length)
-        {
-            var prior = Interlocked.CompareExchange(ref s_shared, buf, seen);
-            if (prior == seen) return;
-            seen = prior;
-        }
+        buf = new GemmBuffer(length);
+        t_packedB = length <= KeepLimit ? buf : null;
+        return buf;
     }
 }
