@@ -37,31 +37,57 @@ internal static unsafe class GemmPacking
         for (int r = mc; r < rowsPadded; r++) new Span<float>(dst + (nint)r * S, kc).Clear();
     }
 
-    /// <summary>
-    /// True when <see cref="PackB"/> may gather transposed panels with AVX2 (row offsets of a
-    /// 32-row panel must fit in int32).
-    /// </summary>
-    public static bool CanGather(ComputeContext ctx, nint ldb) =>
-        ctx.Isa >= IsaLevel.Avx2 && Avx2.IsSupported && ldb <= int.MaxValue / GemmLayout.PanelWidth;
+    /// <summary>True when <see cref="PackB"/> may transpose panels with AVX shuffles.</summary>
+    public static bool CanTransposeSimd(ComputeContext ctx) => ctx.Isa >= IsaLevel.Avx2 && Avx.IsSupported;
 
     /// <summary>
-    /// One full transposed panel: d[p * 32 + j] = s[j * ldb + p] for p &lt; kc, j &lt; 32, two
-    /// 8-lane gathers per p (a pure copy: bit-identical to the scalar loop).
+    /// Transposed panel: d[p * 32 + j] = s[j * ldb + p] for p &lt; kc, j &lt; cols, with 8 x 8 register
+    /// transposes over whole blocks and a scalar loop for the rest (a pure copy, so bit-identical to
+    /// the scalar path). Columns [cols, 32) are zero.
     /// </summary>
-    private static void GatherPanel(float* d, float* s, int ldb, int kc)
+    private static void TransposePanel(float* d, float* s, nint ldb, int kc, int cols)
     {
-        var i0 = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * ldb;
-        var i1 = i0 + Vector256.Create(8 * ldb);
-        var i2 = i1 + Vector256.Create(8 * ldb);
-        var i3 = i2 + Vector256.Create(8 * ldb);
+        const int W = GemmLayout.PanelWidth;
+        int fullCols = cols & ~7, fullP = kc & ~7;
+        for (int jb = 0; jb < fullCols; jb += 8)
+        {
+            float* src = s + jb * ldb;
+            for (int p = 0; p < fullP; p += 8)
+                Transpose8x8(src + p, ldb, d + (nint)p * W + jb, W);
+        }
         for (int p = 0; p < kc; p++)
         {
-            float* dp = d + (nint)p * GemmLayout.PanelWidth;
-            Vector256.Store(Avx2.GatherVector256(s + p, i0, 4), dp);
-            Vector256.Store(Avx2.GatherVector256(s + p, i1, 4), dp + 8);
-            Vector256.Store(Avx2.GatherVector256(s + p, i2, 4), dp + 16);
-            Vector256.Store(Avx2.GatherVector256(s + p, i3, 4), dp + 24);
+            float* dp = d + (nint)p * W;
+            int j = p < fullP ? fullCols : 0;
+            for (; j < cols; j++) dp[j] = s[j * ldb + p];
+            for (; j < W; j++) dp[j] = 0f;
         }
+    }
+
+    /// <summary>dst[q * ldd + r] = src[r * lds + q] for r, q &lt; 8.</summary>
+    private static void Transpose8x8(float* src, nint lds, float* dst, nint ldd)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + lds),
+            r2 = Avx.LoadVector256(src + 2 * lds), r3 = Avx.LoadVector256(src + 3 * lds),
+            r4 = Avx.LoadVector256(src + 4 * lds), r5 = Avx.LoadVector256(src + 5 * lds),
+            r6 = Avx.LoadVector256(src + 6 * lds), r7 = Avx.LoadVector256(src + 7 * lds);
+        // Interleave pairs of rows, then pairs of pairs, then swap 128-bit halves.
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1),
+            t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3),
+            t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5),
+            t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE),
+            u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE),
+            u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE),
+            u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + ldd, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * ldd, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * ldd, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * ldd, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     /// <summary>
@@ -70,7 +96,7 @@ internal static unsafe class GemmPacking
     /// panel[p * PanelWidth + j] = B[p0 + p, j0 + j] (0 past column n).
     /// B[p, j] = b[p * ldb + j], or b[j * ldb + p] when transB. Panels [panelStart, panelEnd) only.
     /// </summary>
-    public static void PackB(float* dst, float* b, nint ldb, bool transB, int k, int n, int panelStart, int panelEnd, bool useGather)
+    public static void PackB(float* dst, float* b, nint ldb, bool transB, int k, int n, int panelStart, int panelEnd, bool simd)
     {
         const int W = GemmLayout.PanelWidth;
         int paddedN = GemmLayout.PaddedColumns(n);
@@ -82,9 +108,9 @@ internal static unsafe class GemmPacking
                 int j0 = panel * W;
                 int cols = Math.Min(W, n - j0);
                 float* d = dst + GemmLayout.PanelOffset(p0, kc, j0, paddedN);
-                if (transB && useGather && cols == W)
+                if (transB && simd)
                 {
-                    GatherPanel(d, b + (nint)j0 * ldb + p0, (int)ldb, kc);
+                    TransposePanel(d, b + (nint)j0 * ldb + p0, ldb, kc, cols);
                 }
                 else if (transB)
                 {

@@ -132,7 +132,7 @@ public static unsafe partial class Gemm
         int panels = GemmLayout.PaddedColumns(n) / GemmLayout.PanelWidth;
         if (ctx.Threads == 1 || panels < 2 || (long)k * n < (1 << 16))
         {
-            GemmPacking.PackB(dst, b, ldb, transB, k, n, 0, panels, GemmPacking.CanGather(ctx, ldb));
+            GemmPacking.PackB(dst, b, ldb, transB, k, n, 0, panels, GemmPacking.CanTransposeSimd(ctx));
             return;
         }
         PackParallel(ctx, (nint)dst, (nint)b, ldb, transB, k, n, panels);
@@ -141,11 +141,11 @@ public static unsafe partial class Gemm
     private static void PackParallel(ComputeContext ctx, nint dst, nint b, nint ldb, bool transB, int k, int n, int panels)
     {
         int chunks = Math.Min(panels, ctx.Threads * 2);
-        bool gather = GemmPacking.CanGather(ctx, ldb);
+        bool simd = GemmPacking.CanTransposeSimd(ctx);
         ctx.For(chunks, t =>
         {
             int start = (int)((long)panels * t / chunks), end = (int)((long)panels * (t + 1) / chunks);
-            GemmPacking.PackB((float*)dst, (float*)b, ldb, transB, k, n, start, end, gather);
+            GemmPacking.PackB((float*)dst, (float*)b, ldb, transB, k, n, start, end, simd);
         });
     }
 
