@@ -114,12 +114,15 @@ public class GemmTests
         CheckCase(ctx, 171, 97, 513, transA: true, transB: false, accumulate: true, 1, 2, 3, seed: 78);
     }
 
-    [Fact]
-    public void ResultsAreBitIdentical_AcrossThreadCountsAndIsas()
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void ResultsAreBitIdentical_AcrossThreadCountsAndIsas(bool transA, bool transB)
     {
-        int m = 350, n = 200, k = 700;
+        int m = 350, n = 203, k = 700;
         var a = Random(m * k, 5);
         var b = Random(n * k, 6);
+        int lda = transA ? m : k, ldb = transB ? k : n;
         float[]? first = null;
         string firstName = "";
         foreach (var isa in Enum.GetValues<IsaLevel>())
@@ -128,7 +131,7 @@ public class GemmTests
             foreach (int threads in new[] { 1, 2, 3, 4 })
             {
                 var c = new float[m * n];
-                Gemm.Multiply(new ComputeContext(threads, isa), c, n, a, k, false, b, k, true, m, n, k);
+                Gemm.Multiply(new ComputeContext(threads, isa), c, n, a, lda, transA, b, ldb, transB, m, n, k);
                 string name = $"{isa} x{threads}";
                 if (first == null) { first = c; firstName = name; continue; }
                 for (int i = 0; i < c.Length; i++)

@@ -14,19 +14,24 @@ internal static unsafe class GemmPacking
     /// Packs rows [i0, i0 + mc) and depth [p0, p0 + kc) of A into ceil(mc / mr) panels of mr rows:
     /// dst[(ip + r) * S + p] = A[i0 + ip + r, p0 + p] with S = <see cref="GemmLayout.ARowStride"/>
     /// (rows past m are zero). A[i, p] = a[i * lda + p], or a[p * lda + i] when transA.
+    /// <paramref name="simd"/> allows AVX register transposes (a pure copy either way).
     /// </summary>
-    public static void PackA(float* dst, float* a, nint lda, bool transA, int i0, int mc, int p0, int kc, int mr)
+    public static void PackA(float* dst, float* a, nint lda, bool transA, int i0, int mc, int p0, int kc, int mr, bool simd)
     {
         const int S = GemmLayout.ARowStride;
         int rowsPadded = (mc + mr - 1) / mr * mr;
         if (transA)
         {
-            // Row p of the source holds column p of A: scatter it down the packed rows.
+            // Row p of the source holds column p of A: transpose 8 x 8 blocks, then the ragged rest.
+            int fullR = simd ? mc & ~7 : 0, fullP = simd ? kc & ~7 : 0;
+            for (int r = 0; r < fullR; r += 8)
+                for (int p = 0; p < fullP; p += 8)
+                    Transpose8x8(a + (nint)(p0 + p) * lda + i0 + r, lda, dst + (nint)r * S + p, S);
             for (int p = 0; p < kc; p++)
             {
                 float* s = a + (nint)(p0 + p) * lda + i0;
                 float* d = dst + p;
-                for (int r = 0; r < mc; r++) d[(nint)r * S] = s[r];
+                for (int r = p < fullP ? fullR : 0; r < mc; r++) d[(nint)r * S] = s[r];
             }
         }
         else
