@@ -32,6 +32,12 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
             c12_0 = default, c12_1 = default,
             c13_0 = default, c13_1 = default;
         Vector512<float> x;
+        // Start fetching the C tile now so the final read-modify-write does not wait on L2/L3.
+        for (int r = 0; r < 14; r++)
+        {
+            Sse.Prefetch0(c + r * ldc);
+            Sse.Prefetch0(c + r * ldc + 16);
+        }
         for (int p = 0; p < kc; p++)
         {
             Vector512<float> b0 = Vector512.LoadAligned(b), b1 = Vector512.LoadAligned(b + 16);
