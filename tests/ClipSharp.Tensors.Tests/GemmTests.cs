@@ -2,72 +2,270 @@ using ClipSharp.Tensors.Kernels;
 
 namespace ClipSharp.Tensors.Tests;
 
-/// <summary>Every GEMM path the host supports against the double-precision reference.</summary>
+/// <summary>
+/// Every instruction-set path the host supports against <see cref="Gemm.Reference"/>, over sizes that
+/// straddle the tile sizes (AVX-512 14x32, AVX2 6x16, Vector128/scalar 4x8), the panel width (32) and
+/// the K block (256); plus strides, accumulate, packed B, bias, and thread-count independence.
+/// </summary>
 public class GemmTests
 {
-    public static TheoryData<IsaLevel> Isas() => KernelTests.Isas();
+    public static TheoryData<IsaLevel> SupportedIsas()
+    {
+        var data = new TheoryData<IsaLevel>();
+        foreach (var isa in Enum.GetValues<IsaLevel>())
+            if (isa <= ComputeContext.DetectIsa()) data.Add(isa);
+        return data;
+    }
 
-    private static float[] Random(Random rng, int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-
-    private static void Check(IsaLevel isa, int m, int n, int k, bool transA, bool transB, bool accumulate, int pad, int threads, int seed)
+    private static float[] Random(int length, int seed, float scale = 1f)
     {
         var rng = new Random(seed);
-        int lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + pad;
-        var a = Random(rng, (transA ? k : m) * lda);
-        var b = Random(rng, (transB ? n : k) * ldb);
-        var c = Random(rng, Math.Max(1, m * ldc));
-        var expected = (float[])c.Clone();
+        var x = new float[length];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
+        return x;
+    }
+
+    /// <summary>
+    /// Asserts |c - ref| &lt;= (k + 2) * 2^-23 * (sum_p |A[i,p] B[p,j]| + |C0|) for every element of the
+    /// m x n window (the float error bound of a length-k dot product), and that every other element
+    /// of c is unchanged from <paramref name="before"/>.
+    /// </summary>
+    private static void AssertClose(float[] c, float[] expected, float[] bound, float[] before,
+        int m, int n, int k, int ldc, string what)
+    {
+        double eps = Math.Pow(2, -23) * (k + 2);
+        for (int idx = 0; idx < c.Length; idx++)
+        {
+            int i = idx / ldc, j = idx % ldc;
+            if (i < m && j < n)
+            {
+                double err = Math.Abs((double)c[idx] - expected[idx]);
+                double tol = eps * bound[idx] + 1e-30;
+                if (!(err <= tol))
+                    Assert.Fail($"{what}: C[{i},{j}] = {c[idx]:R}, reference {expected[idx]:R}, error {err:E3} > tolerance {tol:E3}");
+            }
+            else if (BitConverter.SingleToInt32Bits(c[idx]) != BitConverter.SingleToInt32Bits(before[idx]))
+            {
+                Assert.Fail($"{what}: element {idx} (row {i}, column {j}) outside the {m}x{n} output changed from {before[idx]} to {c[idx]}");
+            }
+        }
+    }
+
+    private static void CheckCase(ComputeContext ctx, int m, int n, int k, bool transA, bool transB,
+        bool accumulate, int padA, int padB, int padC, int seed)
+    {
+        int lda = (transA ? m : k) + padA, ldb = (transB ? k : n) + padB, ldc = n + padC;
+        int aRows = transA ? k : m, bRows = transB ? n : k;
+        var a = Random(Math.Max(0, aRows * lda), seed);
+        var b = Random(Math.Max(0, bRows * ldb), seed + 1);
+        var c0 = Random(Math.Max(0, m * ldc), seed + 2, 4f);
+
+        var expected = (float[])c0.Clone();
         Gemm.Reference(expected, ldc, a, lda, transA, b, ldb, transB, m, n, k, accumulate);
-        Gemm.Multiply(new ComputeContext(threads, isa), c, ldc, a, lda, transA, b, ldb, transB, m, n, k, accumulate);
-        for (int i = 0; i < m; i++)
-        for (int j = 0; j < ldc; j++)
+        var absA = Array.ConvertAll(a, Math.Abs);
+        var absB = Array.ConvertAll(b, Math.Abs);
+        var bound = accumulate ? Array.ConvertAll(c0, Math.Abs) : new float[c0.Length];
+        Gemm.Reference(bound, ldc, absA, lda, transA, absB, ldb, transB, m, n, k, accumulate);
+
+        var c = (float[])c0.Clone();
+        Gemm.Multiply(ctx, c, ldc, a, lda, transA, b, ldb, transB, m, n, k, accumulate);
+        AssertClose(c, expected, bound, c0, m, n, k, ldc,
+            $"{ctx.Isa} m={m} n={n} k={k} transA={transA} transB={transB} acc={accumulate} pads={padA},{padB},{padC}");
+    }
+
+    [Theory]
+    [MemberData(nameof(SupportedIsas))]
+    public void SmallSizes_AllTransposes_MatchReference(IsaLevel isa)
+    {
+        var ctx = new ComputeContext(1, isa);
+        Assert.Equal(isa, ctx.Isa);
+        int[] ms = [0, 1, 3, 4, 5, 6, 7, 13, 14, 15, 28, 29, 43];
+        int[] ns = [0, 1, 7, 8, 9, 16, 17, 31, 32, 33, 50, 64, 70];
+        int[] ks = [0, 1, 3, 64];
+        int seed = 1;
+        foreach (int m in ms)
+        foreach (int n in ns)
+        foreach (int k in ks)
+        foreach (bool transA in new[] { false, true })
+        foreach (bool transB in new[] { false, true })
+            CheckCase(ctx, m, n, k, transA, transB, accumulate: false, 0, 0, 0, seed++);
+    }
+
+    [Theory]
+    [MemberData(nameof(SupportedIsas))]
+    public void StridesAccumulateAndDeepK_MatchReference(IsaLevel isa)
+    {
+        var ctx = new ComputeContext(1, isa);
+        int seed = 1000;
+        // k straddles the 256-deep K block; m and n straddle tiles; padded leading dimensions.
+        (int m, int n, int k)[] shapes = [(1, 1, 255), (2, 33, 256), (15, 17, 257), (29, 65, 300), (50, 50, 64), (1, 70, 513), (43, 31, 600)];
+        foreach (var (m, n, k) in shapes)
+        foreach (bool transA in new[] { false, true })
+        foreach (bool transB in new[] { false, true })
+        foreach (bool accumulate in new[] { false, true })
+            CheckCase(ctx, m, n, k, transA, transB, accumulate, padA: 3, padB: 5, padC: 7, seed++);
+    }
+
+    [Fact]
+    public void LargeShape_MatchesReference()
+    {
+        var ctx = new ComputeContext(2);
+        CheckCase(ctx, 200, 130, 700, transA: false, transB: true, accumulate: false, 0, 0, 0, seed: 77);
+        CheckCase(ctx, 171, 97, 513, transA: true, transB: false, accumulate: true, 1, 2, 3, seed: 78);
+    }
+
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void ResultsAreBitIdentical_AcrossThreadCountsAndIsas(bool transA, bool transB)
+    {
+        int m = 350, n = 203, k = 700;
+        var a = Random(m * k, 5);
+        var b = Random(n * k, 6);
+        int lda = transA ? m : k, ldb = transB ? k : n;
+        float[]? first = null;
+        string firstName = "";
+        foreach (var isa in Enum.GetValues<IsaLevel>())
         {
-            float got = c[i * ldc + j], want = expected[i * ldc + j];
-            Assert.True(Math.Abs(got - want) <= 1e-5 * (k + 1) + 1e-6 * Math.Abs(want),
-                $"{isa} m={m} n={n} k={k} tA={transA} tB={transB} acc={accumulate}: C[{i},{j}] = {got}, expected {want}");
+            if (isa > ComputeContext.DetectIsa()) continue;
+            foreach (int threads in new[] { 1, 2, 3, 4 })
+            {
+                var c = new float[m * n];
+                Gemm.Multiply(new ComputeContext(threads, isa), c, n, a, lda, transA, b, ldb, transB, m, n, k);
+                string name = $"{isa} x{threads}";
+                if (first == null) { first = c; firstName = name; continue; }
+                for (int i = 0; i < c.Length; i++)
+                    if (BitConverter.SingleToInt32Bits(c[i]) != BitConverter.SingleToInt32Bits(first[i]))
+                        Assert.Fail($"{name} differs from {firstName} at C[{i / n},{i % n}]: {c[i]:R} vs {first[i]:R}");
+            }
         }
     }
 
     [Theory]
-    [MemberData(nameof(Isas))]
-    public void SmallAndOddShapesStraddlingTheTiles(IsaLevel isa)
+    [MemberData(nameof(SupportedIsas))]
+    public void PackedB_EqualsUnpacked_AndBiasIsAddedOnce(IsaLevel isa)
     {
-        int seed = 0;
-        foreach (int m in new[] { 0, 1, 5, 6, 7, 13, 97 })
-        foreach (int n in new[] { 1, 3, 8, 16, 17, 33, 64, 65 })
-        foreach (int k in new[] { 0, 1, 7, 64, 257 })
-            Check(isa, m, n, k, seed % 2 == 1, seed % 3 == 1, seed % 5 == 2, seed % 4 == 0 ? 3 : 0, 1 + seed % 3, seed++);
+        foreach (var (m, n, k, transA, transB) in new[] { (37, 45, 300, false, true), (1, 17, 9, true, false), (64, 96, 64, false, false) })
+        {
+            var ctx = new ComputeContext(2, isa);
+            var a = Random(m * k, 11);
+            var b = Random(n * k, 12);
+            var bias = Random(n, 13);
+            int lda = transA ? m : k, ldb = transB ? k : n;
+            var packed = Gemm.PackB(b, ldb, transB, k, n, ctx);
+            Assert.Equal(k, packed.Rows);
+            Assert.Equal(n, packed.Columns);
+
+            var plain = new float[m * n];
+            Gemm.Multiply(ctx, plain, n, a, lda, transA, b, ldb, transB, m, n, k);
+            var viaPacked = new float[m * n];
+            Gemm.Multiply(ctx, viaPacked, n, a, lda, packed, m, transA: transA);
+            Assert.Equal(plain, viaPacked);
+
+            var withBias = Random(m * n, 14);
+            var expected = (float[])withBias.Clone();
+            Gemm.Multiply(ctx, expected, n, a, lda, transA, b, ldb, transB, m, n, k, accumulate: true);
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) expected[i * n + j] += bias[j];
+            Gemm.Multiply(ctx, withBias, n, a, lda, packed, m, accumulate: true, bias: bias, transA: transA);
+            Assert.Equal(expected, withBias);
+        }
     }
 
     [Theory]
-    [MemberData(nameof(Isas))]
-    public void AllTransposeAndAccumulateCombinations(IsaLevel isa)
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Epilogue_SeesEachFinishedElementOnce(int threads)
     {
-        foreach (bool tA in new[] { false, true })
-        foreach (bool tB in new[] { false, true })
-        foreach (bool acc in new[] { false, true })
-            Check(isa, 37, 70, 300, tA, tB, acc, 2, 2, 7);
+        int m = 230, n = 200, k = 600;
+        var ctx = new ComputeContext(threads);
+        var a = Random(m * k, 51);
+        var b = Random(n * k, 52);
+        var bias = Random(n, 53);
+        var packed = Gemm.PackB(b, k, true, k, n);
+
+        var expected = new float[m * n];
+        Gemm.Multiply(ctx, expected, n, a, k, packed, m, bias: bias);
+        for (int i = 0; i < expected.Length; i++) expected[i] = expected[i] > 0 ? expected[i] : 0.5f * expected[i];
+
+        var visits = new int[m * n];
+        var fused = new float[m * n];
+        Gemm.Multiply(ctx, fused, n, a, k, packed, m, bias: bias, epilogue: (values, row, column) =>
+        {
+            for (int j = 0; j < values.Length; j++)
+            {
+                Interlocked.Increment(ref visits[row * n + column + j]);
+                values[j] = values[j] > 0 ? values[j] : 0.5f * values[j];
+            }
+        });
+        Assert.All(visits, v => Assert.Equal(1, v));
+        Assert.Equal(expected, fused);
     }
 
     [Fact]
-    public void LargeBlocksAcrossKcMcAndNcBoundaries() =>
-        Check(ComputeContext.DetectIsa(), 200, 1100, 600, false, true, false, 0, 2, 11);
+    public void SingleThreadedCalls_DoNotAllocateOnceWarm()
+    {
+        int m = 40, n = 70, k = 300;
+        var a = Random(m * k, 21);
+        var b = Random(n * k, 22);
+        var c = new float[m * n];
+        var packed = Gemm.PackB(b, k, true, k, n);
+        var ctx = ComputeContext.SingleThreaded;
+        Gemm.Multiply(ctx, c, n, a, k, false, b, k, true, m, n, k);
+        Gemm.Multiply(ctx, c, n, a, k, packed, m);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++)
+        {
+            Gemm.Multiply(ctx, c, n, a, k, false, b, k, true, m, n, k);
+            Gemm.Multiply(ctx, c, n, a, k, packed, m);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 
     [Fact]
-    public void ResultsAreBitIdenticalForAnyThreadCount()
+    public void ConcurrentCalls_OnSharedContext_AreIndependent()
     {
-        var rng = new Random(3);
-        int m = 150, n = 200, k = 300;
-        var a = Random(rng, m * k);
-        var b = Random(rng, n * k);
-        float[] Run(int threads)
+        var ctx = new ComputeContext(2);
+        int m = 90, n = 75, k = 280;
+        var a = Random(m * k, 31);
+        var expected = new float[8][];
+        var actual = new float[8][];
+        var bs = new float[8][];
+        for (int t = 0; t < 8; t++)
         {
-            var c = new float[m * n];
-            Gemm.Multiply(new ComputeContext(threads), c, n, a, k, false, b, k, true, m, n, k);
-            return c;
+            bs[t] = Random(n * k, 40 + t);
+            expected[t] = new float[m * n];
+            Gemm.Multiply(ComputeContext.SingleThreaded, expected[t], n, a, k, false, bs[t], k, true, m, n, k);
         }
-        var one = Run(1);
-        Assert.Equal(one, Run(2));
-        Assert.Equal(one, Run(5));
+        Parallel.For(0, 8, t =>
+        {
+            actual[t] = new float[m * n];
+            Gemm.Multiply(ctx, actual[t], n, a, k, false, bs[t], k, true, m, n, k);
+        });
+        for (int t = 0; t < 8; t++) Assert.Equal(expected[t], actual[t]);
+    }
+
+    [Fact]
+    public void ZeroDepth_OverwritesOrKeeps()
+    {
+        var c = new float[] { 1, 2, 3, 4 };
+        Gemm.Multiply(ComputeContext.SingleThreaded, c, 2, [], 0, false, [], 2, false, 2, 2, 0, accumulate: true);
+        Assert.Equal([1f, 2, 3, 4], c);
+        Gemm.Multiply(ComputeContext.SingleThreaded, c, 2, [], 0, false, [], 2, false, 2, 2, 0);
+        Assert.Equal([0f, 0, 0, 0], c);
+    }
+
+    [Fact]
+    public void TooSmallBuffers_Throw()
+    {
+        var ctx = ComputeContext.SingleThreaded;
+        var ex = Assert.Throws<ArgumentException>(() => Gemm.Multiply(ctx, new float[5], 3, new float[6], 3, false, new float[9], 3, false, 2, 3, 3));
+        Assert.Contains("C too small", ex.Message);
+        ex = Assert.Throws<ArgumentException>(() => Gemm.Multiply(ctx, new float[6], 3, new float[5], 3, false, new float[9], 3, false, 2, 3, 3));
+        Assert.Contains("A too small", ex.Message);
+        var packed = Gemm.PackB(new float[12], 4, false, 3, 4);
+        ex = Assert.Throws<ArgumentException>(() => Gemm.Multiply(ctx, new float[8], 4, new float[6], 3, packed, 2, bias: new float[3]));
+        Assert.Contains("bias", ex.Message);
+        Assert.Throws<ArgumentException>(() => Gemm.PackB(new float[11], 4, false, 3, 4));
     }
 }

@@ -3,7 +3,7 @@ namespace ClipSharp.Tensors.Kernels;
 public static partial class Gemm
 {
     /// <summary>
-    /// Scalar reference GEMM (same contract as <see cref="Multiply"/>); sums over k in increasing
+    /// Scalar reference GEMM (same contract as <see cref="Multiply(ComputeContext, Span{float}, int, ReadOnlySpan{float}, int, bool, ReadOnlySpan{float}, int, bool, int, int, int, bool)"/>); sums over k in increasing
     /// order in double precision. Slow; used by tests as ground truth.
     /// </summary>
     public static void Reference(Span<float> c, int ldc,

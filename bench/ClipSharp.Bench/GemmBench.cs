@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using ClipSharp.Tensors;
+using ClipSharp.Tensors.Kernels;
+
+namespace ClipSharp.Bench;
+
+/// <summary>GFLOP/s of <see cref="Gemm"/> on CLIP-shaped problems (y = x W^T with W stored (N, K)).</summary>
+internal static class GemmBench
+{
+    private sealed record Shape(string Name, int M, int N, int K);
+
+    private static readonly Shape[] Shapes =
+    [
+        new("ViT-B/32 b32 qkv", 1600, 2304, 768),
+        new("ViT-B/32 b32 out-proj", 1600, 768, 768),
+        new("ViT-B/32 b32 mlp fc", 1600, 3072, 768),
+        new("ViT-B/32 b32 mlp proj", 1600, 768, 3072),
+        new("text b256x8 qkv", 2048, 1536, 512),
+        new("text b256x8 out-proj", 2048, 512, 512),
+        new("text b256x8 mlp fc", 2048, 2048, 512),
+        new("text b256x8 mlp proj", 2048, 512, 2048),
+        new("ViT-B/32 b1 qkv", 50, 2304, 768),
+        new("ViT-B/32 b1 mlp fc", 50, 3072, 768),
+        new("text b1 qkv", 77, 1536, 512),
+        new("text b1 mlp proj", 77, 512, 2048),
+        new("attn QK^T T=50 D=64", 50, 50, 64),
+        new("attn QK^T T=77 D=64", 77, 77, 64),
+        new("M=1 768x768", 1, 768, 768),
+    ];
+
+    public static void Run(int[] threadCounts, int repeats, IReadOnlyDictionary<int, double> peaks, string? filter)
+    {
+        Console.WriteLine($"{"shape",-24} {"M",5} {"N",5} {"K",5} {"thr",3} {"packed GF/s",11} {"%peak",6} {"unpacked GF/s",13} {"%peak",6}");
+        foreach (var s in Shapes)
+        {
+            if (filter != null && !s.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)) continue;
+            var rng = new Random(1);
+            var a = new float[s.M * s.K];
+            var w = new float[s.N * s.K];
+            for (int i = 0; i < a.Length; i++) a[i] = (float)rng.NextDouble() - 0.5f;
+            for (int i = 0; i < w.Length; i++) w[i] = (float)rng.NextDouble() - 0.5f;
+            var c = new float[s.M * s.N];
+            var packed = Gemm.PackB(w, s.K, transB: true, s.K, s.N);
+            foreach (int t in threadCounts)
+            {
+                var ctx = new ComputeContext(t);
+                double gPacked = Time(s, repeats, () => Gemm.Multiply(ctx, c, s.N, a, s.K, packed, s.M));
+                double gPlain = Time(s, repeats, () => Gemm.Multiply(ctx, c, s.N, a, s.K, false, w, s.K, true, s.M, s.N, s.K));
+                double peak = peaks.TryGetValue(t, out var p) ? p : double.NaN;
+                Console.WriteLine($"{s.Name,-24} {s.M,5} {s.N,5} {s.K,5} {t,3} {gPacked,11:F1} {100 * gPacked / peak,5:F0}% {gPlain,13:F1} {100 * gPlain / peak,5:F0}%");
+            }
+        }
+    }
+
+    /// <summary>Best GFLOP/s over <paramref name="repeats"/> timed batches of about 50 ms each (after warm-up).</summary>
+    private static double Time(Shape s, int repeats, Action run)
+    {
+        double flops = 2.0 * s.M * s.N * s.K;
+        var warm = Stopwatch.StartNew();
+        int calls = 0;
+        while (warm.Elapsed.TotalSeconds < 0.3 || calls < 3) { run(); calls++; }
+        int perBatch = Math.Max(1, (int)(calls * 0.05 / warm.Elapsed.TotalSeconds));
+        double best = 0;
+        for (int r = 0; r < repeats; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < perBatch; i++) run();
+            best = Math.Max(best, flops * perBatch / sw.Elapsed.TotalSeconds / 1e9);
+        }
+        return best;
+    }
+}

@@ -1,0 +1,27 @@
+using ClipSharp.Bench;
+
+// Usage: dotnet run -c Release --project bench/ClipSharp.Bench -- <peak|gemm|all> [--repeats N] [--threads 1,2] [--shape TEXT]
+string mode = args.Length > 0 ? args[0] : "all";
+int repeats = 5;
+int[] threads = [1, 2];
+string? filter = null;
+for (int i = 1; i < args.Length - 1; i++)
+{
+    if (args[i] == "--repeats") repeats = int.Parse(args[++i]);
+    else if (args[i] == "--threads") threads = Array.ConvertAll(args[++i].Split(','), int.Parse);
+    else if (args[i] == "--shape") filter = args[++i];
+}
+
+Console.WriteLine($"ClipSharp.Bench {mode}: {Environment.ProcessorCount} logical CPUs, ISA {ClipSharp.Tensors.ComputeContext.DetectIsa()}, best of {repeats}");
+var peaks = new Dictionary<int, double>();
+if (mode is "peak" or "gemm" or "all")
+{
+    foreach (int t in threads)
+    {
+        peaks[t] = PeakBench.Measure(t, repeats);
+        Console.WriteLine($"peak fp32 FMA, {t} thread(s): {peaks[t],8:F1} GFLOP/s");
+    }
+}
+if (mode is "gemm" or "all") GemmBench.Run(threads, repeats, peaks, filter);
+else if (mode is not "peak") { Console.Error.WriteLine($"unknown mode '{mode}' (peak, gemm, all)"); return 2; }
+return 0;

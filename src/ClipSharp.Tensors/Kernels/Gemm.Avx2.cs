@@ -1,0 +1,58 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace ClipSharp.Tensors.Kernels;
+
+/// <summary>
+/// AVX2 + FMA micro-kernel, 6 x 16: 12 ymm accumulators, two B vectors and one broadcast of A per
+/// step (15 of the 16 ymm registers). Reads the left or right half of a 32-wide packed panel.
+/// </summary>
+internal readonly unsafe struct Avx2Kernel : IMicroKernel
+{
+    public static int Mr => 6;
+    private const int S = GemmLayout.ARowStride;
+    public static int Nr => 16;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool add)
+    {
+        Vector256<float> c0_0 = default, c0_1 = default,
+            c1_0 = default, c1_1 = default,
+            c2_0 = default, c2_1 = default,
+            c3_0 = default, c3_1 = default,
+            c4_0 = default, c4_1 = default,
+            c5_0 = default, c5_1 = default;
+        Vector256<float> x;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
+            x = Vector256.Create(a[0]); c0_0 = Fma.MultiplyAdd(x, b0, c0_0); c0_1 = Fma.MultiplyAdd(x, b1, c0_1);
+            x = Vector256.Create(a[1 * S]); c1_0 = Fma.MultiplyAdd(x, b0, c1_0); c1_1 = Fma.MultiplyAdd(x, b1, c1_1);
+            x = Vector256.Create(a[2 * S]); c2_0 = Fma.MultiplyAdd(x, b0, c2_0); c2_1 = Fma.MultiplyAdd(x, b1, c2_1);
+            x = Vector256.Create(a[3 * S]); c3_0 = Fma.MultiplyAdd(x, b0, c3_0); c3_1 = Fma.MultiplyAdd(x, b1, c3_1);
+            x = Vector256.Create(a[4 * S]); c4_0 = Fma.MultiplyAdd(x, b0, c4_0); c4_1 = Fma.MultiplyAdd(x, b1, c4_1);
+            x = Vector256.Create(a[5 * S]); c5_0 = Fma.MultiplyAdd(x, b0, c5_0); c5_1 = Fma.MultiplyAdd(x, b1, c5_1);
+            a++;
+            b += GemmLayout.PanelWidth;
+        }
+        Store(c + 0 * ldc, c0_0, c0_1, add);
+        Store(c + 1 * ldc, c1_0, c1_1, add);
+        Store(c + 2 * ldc, c2_0, c2_1, add);
+        Store(c + 3 * ldc, c3_0, c3_1, add);
+        Store(c + 4 * ldc, c4_0, c4_1, add);
+        Store(c + 5 * ldc, c5_0, c5_1, add);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector256<float> v0, Vector256<float> v1, bool add)
+    {
+        if (add)
+        {
+            v0 = Vector256.Load(c) + v0;
+            v1 = Vector256.Load(c + 8) + v1;
+        }
+        Vector256.Store(v0, c);
+        Vector256.Store(v1, c + 8);
+    }
+}

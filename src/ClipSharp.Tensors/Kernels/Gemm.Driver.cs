@@ -1,0 +1,184 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace ClipSharp.Tensors.Kernels;
+
+/// <summary>Everything one blocked GEMM run needs, as raw pointers (valid for the whole run).</summary>
+internal unsafe struct GemmJob
+{
+    public float* C;
+    public nint Ldc;
+    public float* A;
+    public nint Lda;
+    public bool TransA;
+    /// <summary>B packed as described by <see cref="GemmLayout.PanelOffset"/>.</summary>
+    public float* PackedB;
+    public float* Bias;
+    /// <summary>Applied to each finished row segment after the bias, or null.</summary>
+    public GemmRowEpilogue? Epilogue;
+    public int M, N, K;
+    public bool Accumulate;
+    /// <summary>Rows per task (a multiple of Mr) and columns per task (a multiple of the panel width).</summary>
+    public int Mc, Nc, TasksM;
+    /// <summary>The K range [PStart, PEnd) of the current phase.</summary>
+    public int PStart, PEnd;
+}
+
+/// <summary>
+/// BLIS-style blocked GEMM driver for one micro-kernel. K is cut into phases of
+/// <see cref="GemmLayout.PhaseDepth"/> (all tasks finish one phase before the next starts, so a
+/// phase's packed B stays cache-resident while every row block uses it). Within a phase the output
+/// is split into independent tasks of Mc rows x Nc columns; each task walks its K range in blocks of
+/// <see cref="GemmLayout.Kc"/>, packs its
+/// Mc x Kc slice of A into L2-sized scratch, and sweeps the B panels (each Kc x 32, L1-sized) over
+/// the A panels. Every output is summed in the same order whatever the task split or thread count.
+/// </summary>
+internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroKernel
+{
+    /// <summary>Runs the job, splitting tasks over <paramref name="ctx"/>'s threads.</summary>
+    public static void Run(ComputeContext ctx, GemmJob job)
+    {
+        int mr = TKernel.Mr;
+        // Rows: blocks of about McTarget, spread evenly (whole Mr tiles) so tasks are balanced.
+        int tasksM = Math.Max(1, (job.M + GemmLayout.McTarget - 1) / GemmLayout.McTarget);
+        int tilesM = (job.M + mr - 1) / mr;
+        job.Mc = (tilesM + tasksM - 1) / tasksM * mr;
+        tasksM = (job.M + job.Mc - 1) / job.Mc;
+        // Columns: at most NcMax per task so the task's C block stays in L2 beside its packed A;
+        // narrower (down to 4 panels) when there are too few tasks to keep the threads busy.
+        int panels = GemmLayout.PaddedColumns(job.N) / GemmLayout.PanelWidth;
+        int threads = SmallProblem(job) ? 1 : ctx.Threads;
+        int panelsPerTask = Math.Min(panels, GemmLayout.NcMax / GemmLayout.PanelWidth);
+        while (threads > 1 && panelsPerTask > 4 && tasksM * ((panels + panelsPerTask - 1) / panelsPerTask) < 4 * threads)
+            panelsPerTask = (panelsPerTask + 1) / 2;
+        job.Nc = panelsPerTask * GemmLayout.PanelWidth;
+        job.TasksM = tasksM;
+        int tasks = tasksM * ((panels + panelsPerTask - 1) / panelsPerTask);
+        if (threads == 1 || tasks == 1)
+        {
+            for (job.PStart = 0; job.PStart < job.K; job.PStart = job.PEnd)
+            {
+                job.PEnd = Math.Min(job.K, job.PStart + GemmLayout.PhaseDepth);
+                for (int t = 0; t < tasks; t++) RunTask(in job, t);
+            }
+        }
+        else
+        {
+            RunParallel(ctx, job, tasks);
+        }
+    }
+
+    /// <summary>Whether this kernel's ISA level allows AVX in the packing routines.</summary>
+    private static bool UsesAvx => typeof(TKernel) == typeof(Avx512Kernel) || typeof(TKernel) == typeof(Avx2Kernel);
+
+    /// <summary>Under ~2 MFLOP the thread hand-off costs more than it saves.</summary>
+    private static bool SmallProblem(in GemmJob job) => (long)job.M * job.N * job.K < (1L << 20);
+
+    private static void RunParallel(ComputeContext ctx, GemmJob job, int tasks)
+    {
+        // One closure for all phases: it reads the captured job, whose K range advances below.
+        Action<int> body = t => RunTask(in job, t);
+        for (job.PStart = 0; job.PStart < job.K; job.PStart = job.PEnd)
+        {
+            job.PEnd = Math.Min(job.K, job.PStart + GemmLayout.PhaseDepth);
+            ctx.For(tasks, body);
+        }
+    }
+
+    private static void RunTask(in GemmJob job, int task)
+    {
+        int mr = TKernel.Mr, nr = TKernel.Nr;
+        const int W = GemmLayout.PanelWidth;
+        // Consecutive tasks share a column block, so its packed B panels are reused from cache.
+        int i0 = task % job.TasksM * job.Mc;
+        int j0 = task / job.TasksM * job.Nc;
+        int mc = Math.Min(job.Mc, job.M - i0);
+        int jEnd = Math.Min(j0 + job.Nc, job.N);
+        int paddedN = GemmLayout.PaddedColumns(job.N);
+
+        long aFloats = (long)job.Mc * GemmLayout.ARowStride;
+        var scratch = GemmBuffer.ForPackedA(aFloats + 16 * 64);
+        float* packedA = scratch.Pointer;
+        float* edge = packedA + aFloats; // one Mr x Nr tile (at most 16 x 64) for partial tiles
+
+        for (int p0 = job.PStart; p0 < job.PEnd; p0 += GemmLayout.Kc)
+        {
+            int kc = Math.Min(GemmLayout.Kc, job.K - p0);
+            bool add = job.Accumulate || p0 > 0;
+            GemmPacking.PackA(packedA, job.A, job.Lda, job.TransA, i0, mc, p0, kc, mr, UsesAvx);
+            for (int jp = j0; jp < jEnd; jp += W)
+            {
+                float* panel = job.PackedB + GemmLayout.PanelOffset(p0, kc, jp, paddedN);
+                for (int js = 0; js < W && jp + js < jEnd; js += nr)
+                {
+                    int cols = Math.Min(nr, jEnd - jp - js);
+                    float* b = panel + js;
+                    for (int ir = 0; ir < mc; ir += mr)
+                    {
+                        int rows = Math.Min(mr, mc - ir);
+                        float* a = packedA + (nint)ir * GemmLayout.ARowStride;
+                        float* c = job.C + (i0 + ir) * job.Ldc + jp + js;
+                        if (rows == mr && cols == nr)
+                        {
+                            TKernel.Run(kc, a, b, c, job.Ldc, add);
+                        }
+                        else
+                        {
+                            TKernel.Run(kc, a, b, edge, nr, false);
+                            MergeEdge(c, job.Ldc, edge, nr, rows, cols, add);
+                        }
+                    }
+                }
+            }
+        }
+
+        if (job.PEnd == job.K && (job.Bias != null || job.Epilogue != null))
+        {
+            for (int i = i0; i < i0 + mc; i++)
+            {
+                var row = new Span<float>(job.C + i * job.Ldc + j0, jEnd - j0);
+                if (job.Bias != null)
+                    System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(job.Bias + j0, jEnd - j0), row);
+                job.Epilogue?.Invoke(row, i, j0);
+            }
+        }
+    }
+
+    /// <summary>C[r, j] = add ? C[r, j] + T[r, j] : T[r, j] for the valid part of a partial tile.</summary>
+    private static void MergeEdge(float* c, nint ldc, float* tile, int ldt, int rows, int cols, bool add)
+    {
+        if (typeof(TKernel) == typeof(Avx512Kernel))
+        {
+            MergeEdgeAvx512(c, ldc, tile, ldt, rows, cols, add);
+            return;
+        }
+        for (int r = 0; r < rows; r++)
+        {
+            float* cr = c + r * ldc;
+            float* tr = tile + r * ldt;
+            if (add) for (int j = 0; j < cols; j++) cr[j] = cr[j] + tr[j];
+            else for (int j = 0; j < cols; j++) cr[j] = tr[j];
+        }
+    }
+
+    /// <summary><see cref="MergeEdge"/> for tiles up to 32 wide with masked AVX-512 loads and stores (same sums).</summary>
+    private static void MergeEdgeAvx512(float* c, nint ldc, float* tile, int ldt, int rows, int cols, bool add)
+    {
+        var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var m0 = Vector512.LessThan(lane, Vector512.Create(cols)).AsSingle();
+        var m1 = Vector512.LessThan(lane + Vector512.Create(16), Vector512.Create(cols)).AsSingle();
+        for (int r = 0; r < rows; r++)
+        {
+            float* cr = c + r * ldc;
+            float* tr = tile + r * ldt;
+            Vector512<float> v0 = Vector512.Load(tr), v1 = Vector512.Load(tr + 16);
+            if (add)
+            {
+                v0 = Avx512F.MaskLoad(cr, m0, Vector512<float>.Zero) + v0;
+                v1 = Avx512F.MaskLoad(cr + 16, m1, Vector512<float>.Zero) + v1;
+            }
+            Avx512F.MaskStore(cr, m0, v0);
+            Avx512F.MaskStore(cr + 16, m1, v1);
+        }
+    }
+}
