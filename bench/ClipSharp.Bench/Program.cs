@@ -18,7 +18,7 @@ if (mode is "peak" or "gemm" or "all")
 {
     foreach (int t in threads)
     {
-        peaks[t] = PeakBench.Measure(t, repeats);
+        peaks[t] = ClipSharp.Tensors.Kernels.PeakFlops.Measure(t, repeats);
         Console.WriteLine($"peak fp32 FMA, {t} thread(s): {peaks[t],8:F1} GFLOP/s");
     }
 }

@@ -27,17 +27,17 @@ public sealed class CsvPairDataset : IPairDataset
     public CsvPairDataset(string path, string imageColumn = "filepath", string captionColumn = "title")
     {
         char separator = path.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) ? '\t' : ',';
-        var lines = File.ReadAllLines(path, Encoding.UTF8);
-        if (lines.Length == 0) throw new InvalidDataException($"{path}: empty file, expected a header row");
-        var header = SplitFields(lines[0], separator);
+        var lines = Datasets.CaptionFile.Parse(File.ReadAllText(path, Encoding.UTF8), separator, path);
+        if (lines.Count == 0) throw new InvalidDataException($"{path}: empty file, expected a header row");
+        var header = lines[0];
         int img = header.IndexOf(imageColumn), cap = header.IndexOf(captionColumn);
         if (img < 0 || cap < 0)
             throw new InvalidDataException($"{path}: header has columns [{string.Join(", ", header)}], expected '{imageColumn}' and '{captionColumn}'");
         var root = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        for (int i = 1; i < lines.Length; i++)
+        for (int i = 1; i < lines.Count; i++)
         {
-            if (lines[i].Length == 0) continue;
-            var fields = SplitFields(lines[i], separator);
+            var fields = lines[i];
+            if (fields.Count == 1 && fields[0].Length == 0) continue;
             if (fields.Count <= Math.Max(img, cap))
                 throw new InvalidDataException($"{path}: line {i + 1} has {fields.Count} fields, expected at least {Math.Max(img, cap) + 1}");
             _rows.Add((Path.IsPathRooted(fields[img]) ? fields[img] : Path.Combine(root, fields[img]), fields[cap]));
@@ -49,28 +49,6 @@ public sealed class CsvPairDataset : IPairDataset
 
     public (ImageFrame Image, string Caption) Get(int index, int epoch) => (ImageDecoder.Decode(_rows[index].Path), _rows[index].Caption);
 
-    /// <summary>Splits one CSV/TSV line into fields, honouring "…" quoting.</summary>
-    public static List<string> SplitFields(string line, char separator)
-    {
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            char c = line[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i++; }
-                else if (c == '"') quoted = false;
-                else field.Append(c);
-            }
-            else if (c == '"' && field.Length == 0) quoted = true;
-            else if (c == separator) { fields.Add(field.ToString()); field.Clear(); }
-            else field.Append(c);
-        }
-        fields.Add(field.ToString());
-        return fields;
-    }
 }
 
 /// <summary>
