@@ -93,7 +93,7 @@ public class TrainingRunTests
             File.WriteAllText(Path.Combine(dir, "pairs.tsv"), "title\tfilepath\na cat, sitting\ta.png\n");
             var csv = new CsvPairDataset(Path.Combine(dir, "pairs.csv"));
             Assert.Equal(2, csv.Count);
-            Assert.Equal(["1", "a.png", "a cat, sitting \"here\""], CsvPairDataset.SplitFields("1,a.png,\"a cat, sitting \"\"here\"\"\"", ','));
+            Assert.Equal(["1", "a.png", "a cat, sitting \"here\""], ClipSharp.Datasets.CaptionFile.Parse("1,a.png,\"a cat, sitting \"\"here\"\"\"", ',')[0]);
             Assert.Equal(1, new CsvPairDataset(Path.Combine(dir, "pairs.tsv")).Count);
             var ex = Assert.Throws<InvalidDataException>(() => new CsvPairDataset(Path.Combine(dir, "pairs.csv"), "image", "caption"));
             Assert.Contains("pairs.csv", ex.Message);
