@@ -33,3 +33,8 @@ cs eval linear-probe --model "$model" --train "$fm/data/train" --test "$fm/data/
 printf 'sneaker\nsandal\nbag\ncoat\ntrouser\n' > "$fm/labels.txt"
 cs classify "$fm/data/test/sneaker" --model "$model" --labels-file "$fm/labels.txt" --top 2 | head -6
 echo "pictures: $fm/run/loss.svg, $fm/run/accuracy.svg, $fm/eval-zeroshot/confusion.svg"
+
+echo "== 5. search the test images by text (a few corrupt files are mixed in and reported)"
+cp -r "$fm/data/test" "$fm/photos"; printf 'not an image' > "$fm/photos/bag/corrupt.png"
+cs index "$fm/photos" --model "$model"
+cs search "a photo of a sneaker" --dir "$fm/photos" --top 5

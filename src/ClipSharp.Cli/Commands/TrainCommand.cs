@@ -98,7 +98,7 @@ internal static class TrainCommand
             var run = new TrainingRun(trainer, dataset, new Preprocessor(PreprocessConfig.Clip(clipModel.Config.Vision.ImageSize)),
                 ClipTokenizer.Default, batchSize, parse.GetValue(seed), progress);
             Console.WriteLine($"training {clipModel.Config.Describe()}");
-            Console.WriteLine($"{dataset.Count:N0} pairs, batch {batchSize}, {run.StepsPerEpoch} steps/epoch, {total} steps, " +
+            Console.WriteLine($"{dataset.Count:N0} pairs, batch {batchSize}, {run.StepsPerEpoch} steps/epoch, {(budget is { } b ? $"{b:F0} s budget" : $"{total} steps")}, " +
                 $"{trainer.Trainable.Sum(kv => (long)kv.Value.Length):N0} trainable values");
             var imageConfig = PreprocessConfig.Clip(clipModel.Config.Vision.ImageSize);
             ZeroShotValidation? validation = parse.GetValue(val) is { } v
