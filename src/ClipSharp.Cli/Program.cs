@@ -26,6 +26,7 @@ public static class Program
         root.Subcommands.Add(IndexCommand.Create());
         root.Subcommands.Add(SearchCommand.Create());
         root.Subcommands.Add(SearchCommand.CreateDupes());
+        root.Subcommands.Add(ServeCommand.Create());
         return CliRunner.Run(root, args);
     }
 }
