@@ -4,6 +4,6 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
-"$here/scripts/setup.sh" dataset-fashion-mnist
+"$here/scripts/setup.sh" dataset-fashion-mnist chromium
 dotnet test ClipSharp.slnx -c Release --nologo --filter "Category!=Slow" "$@"
 "$here/scripts/pack-check.sh"

@@ -71,7 +71,39 @@ public class SearchServerTests
             var bad = await http.PostAsync("/api/search/image", new ByteArrayContent("nope"u8.ToArray()));
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/similar/424242")).StatusCode);
+
+            await DriveThePageInChromium($"http://127.0.0.1:{port}");
         }
         finally { Directory.Delete(root, true); }
+    }
+
+    /// <summary>
+    /// Debian's chromium, headless, driven by Playwright (no browser download): type a query, see the
+    /// grid, click a result, see the grid update; the screenshot is kept beside the test output.
+    /// </summary>
+    private static async Task DriveThePageInChromium(string url)
+    {
+        const string chromium = "/usr/bin/chromium";
+        if (!File.Exists(chromium))
+            throw new FileNotFoundException($"{chromium} is missing: scripts/test.sh installs Debian's chromium package", chromium);
+        using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1000, Height = 700 } });
+        await page.GotoAsync(url);
+        await page.FillAsync("#q", "a photo of a rocket");
+        await page.PressAsync("#q", "Enter");
+        await page.WaitForSelectorAsync(".hit img");
+        Assert.Equal(5, await page.Locator(".hit").CountAsync());
+        Assert.Contains("a photo of a rocket", await page.InnerTextAsync("#status"));
+        await page.Locator(".hit").Nth(2).ClickAsync();
+        await page.WaitForFunctionAsync("document.getElementById('status').textContent.includes('images like')");
+        var shot = Path.Combine(AppContext.BaseDirectory, "search-page.png");
+        await page.ScreenshotAsync(new() { Path = shot, FullPage = true });
+        Assert.True(new FileInfo(shot).Length > 1000);
     }
 }
