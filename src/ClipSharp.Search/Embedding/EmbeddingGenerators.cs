@@ -1,0 +1,55 @@
+using Microsoft.Extensions.AI;
+
+namespace ClipSharp.Search.Embedding;
+
+/// <summary>
+/// CLIP text embeddings through .NET's AI abstractions: unit-norm vectors in the same space as
+/// <see cref="ClipImageEmbeddingGenerator"/>'s, so text and images compare by dot product.
+/// </summary>
+public sealed class ClipTextEmbeddingGenerator(ClipImageEmbedder embedder) : IEmbeddingGenerator<string, Embedding<float>>
+{
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values,
+        EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var result = new GeneratedEmbeddings<Embedding<float>>();
+        foreach (var text in values)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            result.Add(new Embedding<float>(embedder.EmbedText(text)) { ModelId = embedder.ModelId, CreatedAt = DateTimeOffset.UtcNow });
+        }
+        return Task.FromResult(result);
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is null && serviceType.IsInstanceOfType(this) ? this
+        : serviceType == typeof(EmbeddingGeneratorMetadata) ? new EmbeddingGeneratorMetadata("clipsharp", null, embedder.ModelId, embedder.Dimension)
+        : null;
+
+    public void Dispose() { }
+}
+
+/// <summary>CLIP image embeddings for encoded image files (PNG, JPEG, GIF, BMP) given as <see cref="DataContent"/>.</summary>
+public sealed class ClipImageEmbeddingGenerator(ClipImageEmbedder embedder) : IEmbeddingGenerator<DataContent, Embedding<float>>
+{
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<DataContent> values,
+        EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var items = values.ToList();
+        var prepared = items.Select((c, i) => embedder.Prepare(c.Data.ToArray(), c.Name ?? $"image {i}")).ToList();
+        var vectors = embedder.EmbedBatch(prepared, cancellationToken);
+        var result = new GeneratedEmbeddings<Embedding<float>>();
+        foreach (var v in vectors)
+        {
+            float norm = MathF.Sqrt(v.Sum(x => x * x));
+            result.Add(new Embedding<float>(v.Select(x => norm > 0 ? x / norm : x).ToArray()) { ModelId = embedder.ModelId, CreatedAt = DateTimeOffset.UtcNow });
+        }
+        return Task.FromResult(result);
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is null && serviceType.IsInstanceOfType(this) ? this
+        : serviceType == typeof(EmbeddingGeneratorMetadata) ? new EmbeddingGeneratorMetadata("clipsharp", null, embedder.ModelId, embedder.Dimension)
+        : null;
+
+    public void Dispose() { }
+}
