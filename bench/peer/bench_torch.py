@@ -51,7 +51,9 @@ def main():
     with torch.no_grad():
         images = best_rate(lambda: model.visual(pixels), a.batch, 1, a.iters)
         texts = best_rate(lambda: model.encode_text(tokens), a.text_batch, 1, a.iters)
-    print(json.dumps({"peer": f"pytorch {torch.__version__}", "threads": a.threads, "batch": a.batch,
+    import resource
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"peer": f"pytorch {torch.__version__}", "threads": a.threads, "batch": a.batch, "peak_rss_mb": peak_rss_mb,
                       "text_batch": a.text_batch, "images_per_s": images, "texts_per_s": texts,
                       "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "")}))
 
