@@ -25,7 +25,7 @@ public static class Program
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(IndexCommand.Create());
         root.Subcommands.Add(SearchCommand.Create());
-        root.Subcommands.Add(SearchCommand.CreateDupes());
+        root.Subcommands.Add(DupesCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         return CliRunner.Run(root, args);
     }

@@ -1,111 +1,183 @@
-using System.Collections.Concurrent;
-using ClipSharp.Imaging;
-using ClipSharp.Imaging.Encoding;
-using ClipSharp.Imaging.Resampling;
+using System.Globalization;
 using ClipSharp.Search.Embedding;
+using ClipSharp.Search.Query;
 using ClipSharp.Search.Sync;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ClipSharp.Web;
 
 /// <summary>
 /// The search page and its HTTP API over one <see cref="ImageIndex"/>:
-/// GET / (the page), GET /api/search?q=&amp;k=, POST /api/search/image (raw image body),
-/// GET /api/similar/{id}?k=, GET /thumb/{id}. Files are only ever reached through indexed ids:
-/// there is no path parameter anywhere, so nothing outside the index can be served.
+/// <list type="bullet">
+/// <item><c>GET /</c>, <c>/app.js</c>, <c>/app.css</c>: the page (embedded resources);</item>
+/// <item><c>GET /api/info</c>: image count, model file name, dimension;</item>
+/// <item><c>GET /api/search?q=&amp;k=&amp;min=</c>: text search; <c>q</c> may use query arithmetic
+/// (<c>"2:dog" - "grass"</c>) whose image terms name indexed images by their relative path;</item>
+/// <item><c>POST /api/search/image?k=&amp;min=</c>: search by an uploaded image (raw body or multipart file);</item>
+/// <item><c>GET /api/similar/{id}?k=&amp;min=</c>: images like an indexed one;</item>
+/// <item><c>GET /thumb/{id}</c>: PNG thumbnail of an indexed image.</item>
+/// </list>
+/// Results are JSON arrays of <c>{id, path, score, thumb}</c>, best first, with <c>path</c> relative to the
+/// indexed folder. Files are only reached through indexed ids: no route takes a path, so nothing outside
+/// the index can be read or listed. Bad input is answered <c>{"error": ...}</c> with status 400, unknown
+/// ids with 404. Forward passes run one at a time (each uses all of the model's threads).
 /// </summary>
 public sealed class SearchServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ImageIndex _index;
     private readonly ClipImageEmbedder _embedder;
-    private readonly ConcurrentDictionary<long, byte[]> _thumbs = new();
-    private readonly object _gate = new();
+    private readonly SearchServerOptions _options;
+    private readonly ThumbnailCache _thumbs;
+    private readonly Lock _model = new();
 
-    public SearchServer(ImageIndex index, ClipImageEmbedder embedder, string host = "127.0.0.1", int port = 8080)
+    public SearchServer(ImageIndex index, ClipImageEmbedder embedder, SearchServerOptions? options = null)
     {
         _index = index;
         _embedder = embedder;
+        _options = options ?? new SearchServerOptions();
+        _thumbs = new ThumbnailCache(_options.ThumbnailSize, _options.ThumbnailCacheBytes);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://{host}:{port}");
+        builder.WebHost.UseUrls(string.Create(CultureInfo.InvariantCulture, $"http://{FormatHost(_options.Host)}:{_options.Port}"));
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = _options.MaxUploadBytes + (1 << 20));
         _app = builder.Build();
-        _app.MapGet("/", () => Results.Content(Page(), "text/html; charset=utf-8"));
-        _app.MapGet("/api/search", (string? q, int? k) => string.IsNullOrWhiteSpace(q)
-            ? Results.BadRequest(new { error = "missing query parameter q" })
-            : Results.Json(Hits(Embed(() => _embedder.EmbedText(q)), k)));
-        _app.MapPost("/api/search/image", async (HttpRequest request, int? k) =>
+        _app.Use(ErrorsAsJson);
+        foreach (var path in StaticAssets.Files.Keys) _app.MapGet(path, () => StaticAssets.Serve(path));
+        _app.MapGet("/api/info", () => Results.Json(new
         {
-            using var body = new MemoryStream();
-            await request.Body.CopyToAsync(body);
-            if (body.Length == 0) return Results.BadRequest(new { error = "empty body: POST the image bytes" });
-            try
-            {
-                var prepared = _embedder.Prepare(body.ToArray(), "upload");
-                var v = Embed(() => _embedder.EmbedBatch([prepared], CancellationToken.None)[0]);
-                return Results.Json(Hits(Normalized(v), k));
-            }
-            catch (Exception e) when (e is InvalidDataException or NotSupportedException)
-            {
-                return Results.BadRequest(new { error = e.Message });
-            }
+            images = _index.Count,
+            model = Path.GetFileName(_embedder.ModelId.TrimEnd('/')),
+            dimension = _embedder.Dimension,
+        }));
+        _app.MapGet("/api/search", (HttpRequest r) => Results.Json(SearchText(r)));
+        _app.MapPost("/api/search/image", async (HttpRequest r, CancellationToken ct) =>
+        {
+            var (data, name) = await ImageUpload.ReadAsync(r, _options.MaxUploadBytes, ct);
+            float[] query;
+            try { lock (_model) query = _embedder.EmbedImage(data, name); }
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException) { throw new BadRequestException(e.Message); }
+            return Results.Json(Hits(query, r));
         });
-        _app.MapGet("/api/similar/{id:long}", (long id, int? k) =>
-            _index.GetEmbedding(id) is { } v ? Results.Json(Hits(v, k)) : Results.NotFound(new { error = $"no indexed image {id}" }));
-        _app.MapGet("/thumb/{id:long}", (long id) =>
-            Thumbnail(id) is { } png ? Results.Bytes(png, "image/png") : Results.NotFound());
+        _app.MapGet("/api/similar/{id:long}", (long id, HttpRequest r) =>
+            _index.GetEmbedding(id) is { } v ? Results.Json(Hits(v, r)) : NotFound(id));
+        _app.MapGet("/thumb/{id:long}", (long id, HttpContext c) => Thumbnail(id, c));
     }
 
-    /// <summary>The address the server listens on.</summary>
-    public string Url => _app.Urls.FirstOrDefault() ?? "";
+    /// <summary>The address the server listens on (with the real port once started, also when 0 was asked).</summary>
+    public string Url =>
+        _app.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+        ?? _app.Urls.FirstOrDefault() ?? "";
+
+    /// <summary>Memory held by cached thumbnails.</summary>
+    public long ThumbnailCacheBytes => _thumbs.Bytes;
 
     public Task StartAsync(CancellationToken ct = default) => _app.StartAsync(ct);
 
-    public Task WaitForShutdownAsync(CancellationToken ct = default) => Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.WaitForShutdownAsync(_app, ct);
+    /// <summary>Completes when the server stops (Ctrl+C, SIGTERM) or <paramref name="ct"/> is cancelled.</summary>
+    public Task WaitForShutdownAsync(CancellationToken ct = default) => _app.WaitForShutdownAsync(ct);
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
-    private float[] Embed(Func<float[]> f)
+    private object SearchText(HttpRequest r)
     {
-        lock (_gate) return f();   // one forward pass at a time; each uses all cores
+        string? q = r.Query["q"];
+        if (string.IsNullOrWhiteSpace(q)) throw new BadRequestException("missing query parameter q");
+        IReadOnlyList<QueryTerm> terms;
+        try { terms = QueryParser.Parse(q); }
+        catch (QueryParseException e) { throw new BadRequestException(e.Message); }
+        float[] query;
+        try { query = QueryCombiner.Combine(terms, EmbedText, IndexedImage); }
+        catch (ArgumentException e) { throw new BadRequestException(e.Message); }
+        return Hits(query, r);
     }
 
-    private object Hits(float[] query, int? k) => _index.Search(query, Math.Clamp(k ?? 24, 1, 200))
-        .Select(h => new { id = h.Id, path = h.RelativePath, score = h.Score, thumb = $"/thumb/{h.Id}" });
-
-    private static float[] Normalized(float[] v)
+    private float[] EmbedText(string text)
     {
-        float n = MathF.Sqrt(v.Sum(x => x * x));
-        return n > 0 ? v.Select(x => x / n).ToArray() : v;
+        lock (_model) return _embedder.EmbedText(text);
     }
 
-    /// <summary>A PNG thumbnail (longest side 160 px, Pillow-exact bicubic) of an indexed image, cached.</summary>
-    private byte[]? Thumbnail(long id)
+    /// <summary>An image term of a text query: only indexed images, by their path relative to the root.</summary>
+    private float[] IndexedImage(string relativePath) =>
+        _index.FindId(relativePath) is { } id && _index.GetEmbedding(id) is { } v ? v
+        : throw new BadRequestException($"image term '{relativePath}' is not an indexed image (upload other images to /api/search/image)");
+
+    private object Hits(float[] query, HttpRequest r) =>
+        _index.Search(query, ResultCount(r), MinScore(r))
+            .Select(h => new { id = h.Id, path = h.RelativePath, score = h.Score, thumb = $"/thumb/{h.Id}" }).ToList();
+
+    private int ResultCount(HttpRequest r)
     {
-        if (_thumbs.TryGetValue(id, out var cached)) return cached;
-        var image = _index.GetImage(id);
+        string? k = r.Query["k"];
+        if (string.IsNullOrEmpty(k)) return _options.DefaultResults;
+        if (!int.TryParse(k, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) || n < 1)
+            throw new BadRequestException($"k must be a positive integer (at most {_options.MaxResults} are returned), got '{k}'");
+        return Math.Min(n, _options.MaxResults);
+    }
+
+    private static float? MinScore(HttpRequest r)
+    {
+        string? m = r.Query["min"];
+        if (string.IsNullOrEmpty(m)) return null;
+        if (!float.TryParse(m, NumberStyles.Float, CultureInfo.InvariantCulture, out float s) || !float.IsFinite(s))
+            throw new BadRequestException($"min must be a number (a cosine similarity), got '{m}'");
+        return s;
+    }
+
+    private IResult Thumbnail(long id, HttpContext c)
+    {
         var path = _index.GetPath(id);
-        if (image is null || path is null) return null;
+        if (path == null) return NotFound(id);
         try
         {
-            var frame = Orientation.ApplyOrientation(ImageDecoder.Decode(Path.Combine(_index.Root, path)));
-            var rgb = Imaging.Conversion.RgbConverter.ToRgb(frame);
-            double scale = 160.0 / Math.Max(rgb.Width, rgb.Height);
-            if (scale < 1) rgb = Resampler.Resize(rgb, Math.Max(1, (int)Math.Round(rgb.Width * scale)), Math.Max(1, (int)Math.Round(rgb.Height * scale)), ResampleFilter.Bicubic);
-            return _thumbs[id] = PngWriter.Encode(rgb);
+            var png = _thumbs.Get(id, path);
+            c.Response.Headers.CacheControl = "private, max-age=3600";
+            return Results.Bytes(png, "image/png");
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return null;
+            return Results.Json(new { error = $"image {id} can no longer be read" }, statusCode: StatusCodes.Status404NotFound);
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+        {
+            return Results.Json(new { error = $"image {id} can no longer be decoded" }, statusCode: StatusCodes.Status404NotFound);
         }
     }
 
-    private static string Page()
+    private static IResult NotFound(long id) => Results.Json(new { error = $"no indexed image {id}" }, statusCode: StatusCodes.Status404NotFound);
+
+    /// <summary>Refused requests become <c>{"error": ...}</c> with their status; anything unexpected a 500.</summary>
+    private static async Task ErrorsAsJson(HttpContext c, RequestDelegate next)
     {
-        using var s = typeof(SearchServer).Assembly.GetManifestResourceStream("ClipSharp.Web.index.html")!;
-        return new StreamReader(s).ReadToEnd();
+        c.Response.Headers.XContentTypeOptions = "nosniff";
+        try { await next(c); }
+        catch (Exception e) when (!c.Response.HasStarted && e is BadRequestException or BadHttpRequestException or OperationCanceledException)
+        {
+            int status = e switch
+            {
+                BadRequestException b => b.StatusCode,
+                BadHttpRequestException h => h.StatusCode,
+                _ => 499,
+            };
+            c.Response.Clear();
+            c.Response.StatusCode = status;
+            await c.Response.WriteAsJsonAsync(new { error = e.Message });
+        }
+        catch (Exception e) when (!c.Response.HasStarted)
+        {
+            Console.Error.WriteLine($"clipsharp serve: {c.Request.Method} {c.Request.Path}: {e}");
+            c.Response.Clear();
+            c.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            await c.Response.WriteAsJsonAsync(new { error = "internal error (logged by the server)" });
+        }
     }
+
+    private static string FormatHost(string host) => host.Contains(':') && !host.StartsWith('[') ? $"[{host}]" : host;
 }

@@ -1,3 +1,4 @@
+using ClipSharp.Models;
 using ClipSharp.Search.Embedding;
 using ClipSharp.Tensors;
 using ClipSharp.Testing;
@@ -9,26 +10,39 @@ namespace ClipSharp.Web.Tests;
 public class EmbeddingGeneratorTests
 {
     private static readonly string ModelPath = Fixtures.Path("vit-tiny", "openai", "model.safetensors");
+    private static readonly Lazy<ClipPipeline> Pipeline = new(() => ClipPipeline.Load(ModelPath, new ComputeContext(2)));
 
     [Fact]
-    public async Task TextAndImageGeneratorsMatchThePipeline()
+    public async Task TextGeneratorMatchesTheTextTower()
     {
-        var pipeline = ClipPipeline.Load(ModelPath, new ComputeContext(2));
-        var embedder = new ClipImageEmbedder(pipeline, "vit-tiny");
-        IEmbeddingGenerator<string, Embedding<float>> text = new ClipTextEmbeddingGenerator(embedder);
-        var generated = await text.GenerateAsync(["a photo of a cat", "a photo of a dog"]);
+        using IEmbeddingGenerator<string, Embedding<float>> text = new ClipTextEmbeddingGenerator(new ClipImageEmbedder(Pipeline.Value, "vit-tiny"));
+        string[] texts = ["a photo of a cat", "a photo of a dog"];
+        var generated = await text.GenerateAsync(texts);
         Assert.Equal(2, generated.Count);
-        var direct = Models.ClipModel.Normalized(pipeline.EncodeTexts(["a photo of a cat", "a photo of a dog"]));
-        Assert.Equal(direct.Span[..64].ToArray(), generated[0].Vector.ToArray());
+        var direct = ClipModel.Normalized(Pipeline.Value.EncodeTexts(texts));
+        for (int i = 0; i < 2; i++) Assert.Equal(direct.Span.Slice(i * 64, 64).ToArray(), generated[i].Vector.ToArray());
+        Assert.NotEqual(generated[0].Vector.ToArray(), generated[1].Vector.ToArray());
         Assert.Equal("vit-tiny", generated[0].ModelId);
-        Assert.Equal(64, text.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelDimensions);
+        var meta = text.GetService<EmbeddingGeneratorMetadata>()!;
+        Assert.Equal(64, meta.DefaultModelDimensions);
+        Assert.Equal("vit-tiny", meta.DefaultModelId);
+        // The extension method for one value goes through the same path.
+        Assert.Equal(generated[1].Vector.ToArray(), (await text.GenerateVectorAsync("a photo of a dog")).ToArray());
+    }
 
-        IEmbeddingGenerator<DataContent, Embedding<float>> images = new ClipImageEmbeddingGenerator(embedder);
-        var png = File.ReadAllBytes(Fixtures.Path("vit-tiny", "images", "astronaut.png"));
-        var img = await images.GenerateAsync([new DataContent(png, "image/png")]);
-        var expected = Models.ClipModel.Normalized(pipeline.EncodeImageFiles([Fixtures.Path("vit-tiny", "images", "astronaut.png")], applyExifOrientation: true).Features!);
-        var got = img[0].Vector.ToArray();
-        for (int i = 0; i < 64; i++) Assert.Equal(expected.Span[i], got[i], 5);
-        Assert.Equal(1.0, Math.Sqrt(got.Sum(v => (double)v * v)), 5);
+    [Fact]
+    public async Task ImageGeneratorMatchesTheImageTower()
+    {
+        using IEmbeddingGenerator<DataContent, Embedding<float>> images = new ClipImageEmbeddingGenerator(new ClipImageEmbedder(Pipeline.Value, "vit-tiny"));
+        string[] files = [Fixtures.Path("vit-tiny", "images", "astronaut.png"), Fixtures.Path("vit-tiny", "images", "rocket.jpg")];
+        var generated = await images.GenerateAsync(files.Select(f => new DataContent(File.ReadAllBytes(f), "image/png")));
+        var expected = ClipModel.Normalized(Pipeline.Value.EncodeImageFiles(files, applyExifOrientation: true).Features!);
+        for (int n = 0; n < 2; n++)
+        {
+            var got = generated[n].Vector.ToArray();
+            for (int i = 0; i < 64; i++) Assert.Equal(expected.Span[n * 64 + i], got[i], 5);
+            Assert.Equal(1.0, Math.Sqrt(got.Sum(v => (double)v * v)), 5);
+        }
+        await Assert.ThrowsAsync<InvalidDataException>(() => images.GenerateAsync([new DataContent("not an image"u8.ToArray(), "image/png")]));
     }
 }

@@ -1,13 +1,13 @@
 using System.CommandLine;
-using System.Globalization;
 using ClipSharp.Search.Embedding;
 using ClipSharp.Search.Sync;
 
 namespace ClipSharp.Cli.Commands;
 
 /// <summary>
-/// `clipsharp index DIR --model M [--db PATH] [--exclude GLOB]…`: embeds new and changed images,
-/// drops deleted ones, resumes an interrupted run, and lists unreadable files at the end.
+/// `clipsharp index DIR --model M [--db PATH] [--exclude GLOB]… [--batch 32] [--threads N]`: embeds new and
+/// changed images, drops deleted ones, resumes an interrupted run, and lists the files it could not read.
+/// Exit code 0 even when some files failed (they are listed); 130 when interrupted (finished batches are kept).
 /// </summary>
 internal static class IndexCommand
 {
@@ -21,44 +21,35 @@ internal static class IndexCommand
         model.AddTo(cmd);
         cmd.SetAction(async (parse, ct) =>
         {
+            int batch = parse.GetValue(model.Batch), threads = parse.GetValue(model.Threads);
+            if (batch < 1) throw new ArgumentException("--batch must be at least 1");
+            if (threads < 1) throw new ArgumentException("--threads must be at least 1");
             var root = parse.GetValue(dir)!;
-            var modelPath = Path.GetFullPath(HubModelArgument.Resolve(parse.GetValue(model.Model)!));
-            var pipeline = model.Load(parse);
+            if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"image folder not found: {root}");
+            var modelPath = Path.GetFullPath(await HubModelArgument.ResolveAsync(parse.GetValue(model.Model)!, ct));
+            var embedder = new ClipImageEmbedder(model.Load(parse, modelPath), modelPath);
             using var index = ImageIndex.Open(root, new ImageIndexOptions { DatabasePath = parse.GetValue(db), Exclude = parse.GetValue(exclude) ?? [] });
-            var embedder = new ClipImageEmbedder(pipeline, modelPath);
-            var progress = new ProgressLine();
-            var report = await index.SyncAsync(embedder, new SyncOptions { BatchSize = parse.GetValue(model.Batch) }, progress, ct);
+            var progress = new IndexProgressLine(Console.Error, terminal: !Console.IsErrorRedirected);
+            var options = new SyncOptions { BatchSize = batch, DecodeThreads = Math.Max(1, threads - 1) };
+            SyncReport report;
+            try { report = await index.SyncAsync(embedder, options, progress, ct); }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                progress.Finish();
+                Console.Error.WriteLine($"clipsharp: interrupted; {index.Count} images are indexed in {index.DatabasePath}: run the same command to resume");
+                return 130;
+            }
             progress.Finish();
             Console.WriteLine($"{index.Root}: {report}");
             Console.WriteLine($"{index.Count} images in {index.DatabasePath}");
-            foreach (var f in report.Failures) Console.Error.WriteLine($"clipsharp: skipped {f.Path}: {f.Reason}");
+            if (report.Failures.Count > 0)
+            {
+                Console.Error.WriteLine($"{report.Failures.Count} files could not be indexed (corrupt or unsupported):");
+                foreach (var f in report.Failures) Console.Error.WriteLine($"  {f.Path}: {f.Reason}");
+            }
             foreach (var f in report.Skipped) Console.Error.WriteLine($"clipsharp: not indexed {f.Path}: {f.Reason}");
             return 0;
         });
         return cmd;
-    }
-
-    /// <summary>One progress line on stderr: rewritten in place on a terminal, every 5 s otherwise.</summary>
-    private sealed class ProgressLine : IProgress<IndexProgress>
-    {
-        private readonly bool _terminal = !Console.IsErrorRedirected;
-        private DateTime _last = DateTime.MinValue;
-        private string _line = "";
-
-        public void Report(IndexProgress p)
-        {
-            string eta = p.Eta is { } e ? e.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture) : "--:--:--";
-            _line = string.Create(CultureInfo.InvariantCulture,
-                $"{p.Phase}: {p.Done}/{p.Total} images, {p.Failed} failed, {p.FilesPerSecond:F1} files/s, ETA {eta}");
-            var now = DateTime.UtcNow;
-            if (_terminal) Console.Error.Write("\r" + _line.PadRight(79));
-            else if ((now - _last).TotalSeconds >= 5) { Console.Error.WriteLine(_line); _last = now; }
-        }
-
-        public void Finish()
-        {
-            if (_terminal) Console.Error.WriteLine();
-            else if (_line.Length > 0) Console.Error.WriteLine(_line);
-        }
     }
 }

@@ -19,9 +19,12 @@ internal sealed class ModelOptions
         command.Options.Add(FastDecode);
     }
 
-    public ClipPipeline Load(ParseResult parse)
+    public ClipPipeline Load(ParseResult parse) => Load(parse, HubModelArgument.Resolve(parse.GetValue(Model)!));
+
+    /// <summary>The pipeline for an already resolved model path (see <see cref="HubModelArgument.Resolve"/>).</summary>
+    public ClipPipeline Load(ParseResult parse, string modelPath)
     {
-        var pipeline = ClipPipeline.Load(HubModelArgument.Resolve(parse.GetValue(Model)!), new ComputeContext(parse.GetValue(Threads)));
+        var pipeline = ClipPipeline.Load(modelPath, new ComputeContext(parse.GetValue(Threads)));
         return parse.GetValue(FastDecode) ? pipeline.WithDraftDecoding() : pipeline;
     }
 

@@ -49,9 +49,16 @@ public sealed class ClipImageEmbedder : IEmbeddingSource
         ClipModel.Normalized(_pipeline.EncodeTexts([text], truncate: true)).Span.ToArray();
 
     /// <summary>An image file's embedding (normalised), for image-to-image search.</summary>
-    public float[] EmbedImageFile(string path)
+    public float[] EmbedImageFile(string path) => EmbedImage(File.ReadAllBytes(path), path);
+
+    /// <summary>
+    /// The normalised embedding of an encoded image (PNG, JPEG, GIF, BMP), EXIF orientation applied.
+    /// Throws <see cref="InvalidDataException"/> (message starting with <paramref name="nameForErrors"/>)
+    /// for data that is not a supported image.
+    /// </summary>
+    public float[] EmbedImage(byte[] contents, string nameForErrors)
     {
-        var prepared = Prepare(File.ReadAllBytes(path), path);
+        var prepared = Prepare(contents, nameForErrors);
         var f = EmbedBatch([prepared], CancellationToken.None)[0];
         return ClipModel.Normalized(new Tensor(f, 1, f.Length)).Span.ToArray();
     }

@@ -64,6 +64,21 @@ public sealed class ImageIndex : IDisposable
         }
     }
 
+    /// <summary>
+    /// Opens an existing index database by its path alone, reading the folder it indexes from its
+    /// metadata. Throws <see cref="FileNotFoundException"/> if the file is missing and
+    /// <see cref="IndexFormatException"/> if it records no root.
+    /// </summary>
+    public static ImageIndex OpenDatabase(string databasePath, ImageIndexOptions? options = null)
+    {
+        string full = Path.GetFullPath(databasePath);
+        if (!File.Exists(full)) throw new FileNotFoundException($"index database not found: {full}", full);
+        string? root;
+        using (var store = EmbeddingStore.Open(full)) root = store.GetMeta("root");
+        if (root == null) throw new IndexFormatException(full, "meta.root missing: the database was never opened on a folder");
+        return Open(root, (options ?? new ImageIndexOptions()) with { DatabasePath = full });
+    }
+
     /// <summary>Model id of the stored embeddings (null before the first sync).</summary>
     public string? ModelId { get { lock (_gate) return _store.GetMeta("model_id"); } }
 
