@@ -8,7 +8,7 @@ namespace ClipSharp.Cli.Commands;
 /// On a terminal it is rewritten in place (\r); otherwise (a log file, a pipe) printed at most every
 /// <see cref="LogInterval"/>, plus the last state by <see cref="Finish"/>.
 /// </summary>
-internal sealed class IndexProgressLine(TextWriter output, bool terminal) : IProgress<IndexProgress>
+public sealed class IndexProgressLine(TextWriter output, bool terminal) : IProgress<IndexProgress>
 {
     public static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(5);
 

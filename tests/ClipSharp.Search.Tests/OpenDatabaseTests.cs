@@ -1,0 +1,44 @@
+using ClipSharp.Search.Sync;
+
+namespace ClipSharp.Search.Tests;
+
+/// <summary><see cref="ImageIndex.OpenDatabase"/>: a database path alone reopens the index of the folder it records.</summary>
+public class OpenDatabaseTests
+{
+    [Fact]
+    public async Task TheDatabaseNamesItsFolder()
+    {
+        using var dir = TempDir.Create();
+        var root = dir.File("photos");
+        FakeEmbedder.WriteRandom(Path.Combine(root, "a.png"), new Random(3));
+        var db = dir.File("elsewhere/index.db");
+        using (var index = ImageIndex.Open(root, new ImageIndexOptions { DatabasePath = db }))
+            await index.SyncAsync(new FakeEmbedder());
+
+        using var reopened = ImageIndex.OpenDatabase(db);
+        Assert.Equal(Path.GetFullPath(root), reopened.Root);
+        Assert.Equal(Path.GetFullPath(db), reopened.DatabasePath);
+        Assert.Equal(1, reopened.Count);
+        Assert.Equal("fake/v1", reopened.ModelId);
+        Assert.NotNull(reopened.FindId("a.png"));
+    }
+
+    [Fact]
+    public void AMissingDatabaseIsNotCreated()
+    {
+        using var dir = TempDir.Create();
+        var db = dir.File("none/index.db");
+        Assert.Throws<FileNotFoundException>(() => ImageIndex.OpenDatabase(db));
+        Assert.False(Directory.Exists(dir.File("none")));
+    }
+
+    [Fact]
+    public void ADatabaseWithoutARootIsRefused()
+    {
+        using var dir = TempDir.Create();
+        var db = dir.File("index.db");
+        Store.EmbeddingStore.Open(db).Dispose();
+        var e = Assert.Throws<IndexFormatException>(() => ImageIndex.OpenDatabase(db));
+        Assert.Contains("meta.root", e.Message);
+    }
+}
