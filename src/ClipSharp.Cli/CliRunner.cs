@@ -14,7 +14,16 @@ public static class CliRunner
         var parse = root.Parse(args);
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // The asynchronous pipeline is the one that turns Ctrl+C / SIGTERM into the action's cancellation
+            // token (and, if the action has not stopped 2 s later, exit code 130 / 143). Task.Run keeps the
+            // caller's synchronisation context (a test host's) out of it.
+            var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(2) };
+            return Task.Run(() => parse.InvokeAsync(config)).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (Environment.GetEnvironmentVariable("CLIPSHARP_DEBUG") != "1")
+        {
+            Console.Error.WriteLine("clipsharp: interrupted");
+            return 130;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("CLIPSHARP_DEBUG") != "1")
         {

@@ -41,4 +41,22 @@ public class OpenDatabaseTests
         var e = Assert.Throws<IndexFormatException>(() => ImageIndex.OpenDatabase(db));
         Assert.Contains("meta.root", e.Message);
     }
+
+    [Fact]
+    public async Task ASecondSyncOfTheSameDatabaseIsRefusedWhileOneRuns()
+    {
+        using var dir = TempDir.Create();
+        var root = dir.File("photos");
+        FakeEmbedder.WriteRandom(Path.Combine(root, "a.png"), new Random(4));
+        using var index = ImageIndex.Open(root);
+        using (new FileStream(index.DatabasePath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            var e = await Assert.ThrowsAsync<IndexBusyException>(() => index.SyncAsync(new FakeEmbedder()));
+            Assert.Contains(index.DatabasePath, e.Message);
+            Assert.Equal(0, index.Count);
+        }
+        var report = await index.SyncAsync(new FakeEmbedder());   // released: runs
+        Assert.Equal(1, report.Added);
+        Assert.Equal(0, (await index.SyncAsync(new FakeEmbedder())).Added);   // and the lock of a finished sync is released
+    }
 }

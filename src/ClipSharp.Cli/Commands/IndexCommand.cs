@@ -45,11 +45,15 @@ internal static class IndexCommand
             if (report.Failures.Count > 0)
             {
                 Console.Error.WriteLine($"{report.Failures.Count} files could not be indexed (corrupt or unsupported):");
-                foreach (var f in report.Failures) Console.Error.WriteLine($"  {f.Path}: {f.Reason}");
+                foreach (var f in report.Failures) Console.Error.WriteLine($"  {f.Path}: {WithoutPath(f.Reason, Path.Combine(index.Root, f.Path))}");
             }
             foreach (var f in report.Skipped) Console.Error.WriteLine($"clipsharp: not indexed {f.Path}: {f.Reason}");
             return 0;
         });
         return cmd;
     }
+
+    /// <summary>Decoder messages start with the file's full path; the list already names it.</summary>
+    private static string WithoutPath(string reason, string fullPath) =>
+        reason.StartsWith(fullPath + ": ", StringComparison.Ordinal) ? reason[(fullPath.Length + 2)..] : reason;
 }

@@ -98,12 +98,14 @@ public sealed class ImageIndex : IDisposable
     /// per-file failures without stopping. Each batch is committed in its own transaction, so a
     /// cancelled or crashed run keeps its finished batches and the next run carries on from there.
     /// Throws <see cref="OperationCanceledException"/> when cancelled, <see cref="IndexMismatchException"/>
-    /// if the index holds another model's embeddings.
+    /// if the index holds another model's embeddings, <see cref="IndexBusyException"/> if another sync
+    /// (in any process) is updating the same database.
     /// </summary>
     public async Task<SyncReport> SyncAsync(IEmbeddingSource source, SyncOptions? options = null,
         IProgress<IndexProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         if (source.Dimension <= 0) throw new ArgumentException($"model '{source.ModelId}' reports dimension {source.Dimension}");
+        using var writer = SyncLock.Acquire(DatabasePath);
         lock (_gate)
         {
             string? model = _store.GetMeta("model_id"), dim = _store.GetMeta("dimension");
