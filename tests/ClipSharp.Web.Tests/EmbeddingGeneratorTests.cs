@@ -26,6 +26,11 @@ public class EmbeddingGeneratorTests
         var meta = text.GetService<EmbeddingGeneratorMetadata>()!;
         Assert.Equal(64, meta.DefaultModelDimensions);
         Assert.Equal("vit-tiny", meta.DefaultModelId);
+        // Batches of 2 give the same vectors as one batch of 3.
+        using var small = new ClipTextEmbeddingGenerator(new ClipImageEmbedder(Pipeline.Value, "vit-tiny")) { BatchSize = 2 };
+        var three = await small.GenerateAsync([.. texts, "a diagram"]);
+        Assert.Equal(3, three.Count);
+        for (int i = 0; i < 2; i++) Assert.Equal(generated[i].Vector.ToArray(), three[i].Vector.ToArray());
         // The extension method for one value goes through the same path.
         Assert.Equal(generated[1].Vector.ToArray(), (await text.GenerateVectorAsync("a photo of a dog")).ToArray());
     }

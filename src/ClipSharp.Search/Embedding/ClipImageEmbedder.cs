@@ -44,9 +44,17 @@ public sealed class ClipImageEmbedder : IEmbeddingSource
         return Enumerable.Range(0, images.Count).Select(i => features.Span.Slice(i * e, e).ToArray()).ToArray();
     }
 
-    /// <summary>A text query's embedding (normalised).</summary>
-    public float[] EmbedText(string text) =>
-        ClipModel.Normalized(_pipeline.EncodeTexts([text], truncate: true)).Span.ToArray();
+    /// <summary>A text query's embedding (normalised); texts over the context length are truncated.</summary>
+    public float[] EmbedText(string text) => EmbedTexts([text])[0];
+
+    /// <summary>Normalised embeddings of several texts in one forward pass; over-long texts are truncated.</summary>
+    public float[][] EmbedTexts(IReadOnlyList<string> texts)
+    {
+        if (texts.Count == 0) return [];
+        var features = ClipModel.Normalized(_pipeline.EncodeTexts(texts, truncate: true));
+        int e = features.Shape[1];
+        return Enumerable.Range(0, texts.Count).Select(i => features.Span.Slice(i * e, e).ToArray()).ToArray();
+    }
 
     /// <summary>An image file's embedding (normalised), for image-to-image search.</summary>
     public float[] EmbedImageFile(string path) => EmbedImage(File.ReadAllBytes(path), path);

@@ -4,18 +4,24 @@ namespace ClipSharp.Search.Embedding;
 
 /// <summary>
 /// CLIP text embeddings through .NET's AI abstractions: unit-norm vectors in the same space as
-/// <see cref="ClipImageEmbeddingGenerator"/>'s, so text and images compare by dot product.
+/// <see cref="ClipImageEmbeddingGenerator"/>'s, so text and images compare by dot product. Texts longer
+/// than the model's context are truncated. One call at a time per embedder (the model is not re-entrant).
 /// </summary>
 public sealed class ClipTextEmbeddingGenerator(ClipImageEmbedder embedder) : IEmbeddingGenerator<string, Embedding<float>>
 {
+    /// <summary>Texts per forward pass.</summary>
+    public int BatchSize { get; init; } = 64;
+
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values,
         EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var result = new GeneratedEmbeddings<Embedding<float>>();
-        foreach (var text in values)
+        var texts = values.ToList();
+        var result = new GeneratedEmbeddings<Embedding<float>>(texts.Count);
+        for (int start = 0; start < texts.Count; start += BatchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            result.Add(new Embedding<float>(embedder.EmbedText(text)) { ModelId = embedder.ModelId, CreatedAt = DateTimeOffset.UtcNow });
+            foreach (var v in embedder.EmbedTexts(texts.GetRange(start, Math.Min(BatchSize, texts.Count - start))))
+                result.Add(new Embedding<float>(v) { ModelId = embedder.ModelId, CreatedAt = DateTimeOffset.UtcNow });
         }
         return Task.FromResult(result);
     }
