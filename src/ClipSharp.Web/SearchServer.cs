@@ -38,6 +38,9 @@ public sealed class SearchServer : IAsyncDisposable
     private readonly ThumbnailCache _thumbs;
     private readonly Lock _model = new();
 
+    /// <summary>Limits on one text query (each term is a forward pass of the text tower).</summary>
+    public const int MaxQueryLength = 2000, MaxQueryTerms = 16;
+
     public SearchServer(ImageIndex index, ClipImageEmbedder embedder, SearchServerOptions? options = null)
     {
         _index = index;
@@ -91,8 +94,10 @@ public sealed class SearchServer : IAsyncDisposable
         string? q = r.Query["q"];
         if (string.IsNullOrWhiteSpace(q)) throw new BadRequestException("missing query parameter q");
         IReadOnlyList<QueryTerm> terms;
+        if (q.Length > MaxQueryLength) throw new BadRequestException($"q is {q.Length} characters long; at most {MaxQueryLength} are accepted");
         try { terms = QueryParser.Parse(q); }
         catch (QueryParseException e) { throw new BadRequestException(e.Message); }
+        if (terms.Count > MaxQueryTerms) throw new BadRequestException($"q has {terms.Count} terms; at most {MaxQueryTerms} are accepted");
         float[] query;
         try { query = QueryCombiner.Combine(terms, EmbedText, IndexedImage); }
         catch (ArgumentException e) { throw new BadRequestException(e.Message); }

@@ -127,8 +127,12 @@ public class SearchServerTests(IndexedServer s) : IClassFixture<IndexedServer>
     [InlineData("/api/search?q=cat%20-%20cat")]
     [InlineData("/api/search?q=%222:dog")]
     [InlineData("/api/similar/1?k=x")]
+    [InlineData("/api/search?q=LONG")]
+    [InlineData("/api/search?q=MANY")]
     public async Task BadQueriesAreJson400s(string url)
     {
+        url = url.Replace("LONG", new string('a', SearchServer.MaxQueryLength + 1))
+                 .Replace("MANY", string.Join("%20%2B%20", Enumerable.Repeat("cat", SearchServer.MaxQueryTerms + 1)));
         var err = await GetJson(url, HttpStatusCode.BadRequest);
         Assert.False(string.IsNullOrWhiteSpace(err.GetProperty("error").GetString()));
     }

@@ -25,6 +25,8 @@ internal static class ServeCommand
             try { await server.StartAsync(ct); }
             catch (IOException e) { throw new IOException($"cannot listen on {parse.GetValue(host)}:{parse.GetValue(port)}: {e.Message}", e); }
             Console.WriteLine($"serving {index.Count} images from {index.Root} at {server.Url} (Ctrl+C to stop)");
+            if (parse.GetValue(host) is not ("127.0.0.1" or "localhost" or "::1"))
+                Console.Error.WriteLine($"clipsharp: warning: listening on {parse.GetValue(host)}: anyone who can reach this address can search the index and see its images");
             await server.WaitForShutdownAsync(ct);
             return 0;
         });
