@@ -52,4 +52,37 @@ public class TrainCommandTests
         Assert.Contains("--loss", stderr);
         Assert.Single(stderr.Trim().Split('\n'));
     }
+
+    [Fact]
+    public void TrainsFromWebDatasetShardsWithAugmentationAndReportsCorruptSamples()
+    {
+        using var dir = new CliHarness.TempDir();
+        var images = Fixtures.Path("vit-tiny", "images");
+        string[][] shards =
+        [
+            ["chelsea.png", "astronaut.png"],
+            ["coffee_progressive.jpg", "chelsea.png"],
+        ];
+        for (int s = 0; s < shards.Length; s++)
+        {
+            using var stream = File.Create(dir.File($"shard-{s:D2}.tar"));
+            using var writer = new System.Formats.Tar.TarWriter(stream);
+            for (int k = 0; k < shards[s].Length; k++)
+            {
+                writer.WriteEntry(Path.Combine(images, shards[s][k]), $"{s}{k}.{Path.GetExtension(shards[s][k])[1..]}");
+                var caption = dir.File($"{s}{k}.txt");
+                File.WriteAllText(caption, $"a photo, number {s}{k}");
+                writer.WriteEntry(caption, $"{s}{k}.txt");
+            }
+            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, $"{s}9.png") { DataStream = new MemoryStream("garbage"u8.ToArray()) });
+            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, $"{s}9.txt") { DataStream = new MemoryStream("a broken image"u8.ToArray()) });
+        }
+        var (code, stdout, stderr) = CliHarness.Run("train", "--data", dir.File("shard-{00..01}.tar"), "--model", Fixtures.Path("vit-tiny", "openai", "model.safetensors"),
+            "--out", dir.File("run"), "--batch", "2", "--steps", "4", "--warmup", "1", "--augment", "rrc:0.5,flip", "--shuffle-buffer", "2");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("6 pairs", stdout);
+        Assert.Contains("step 4/4", stdout);
+        Assert.Contains("skipped", stderr);
+        Assert.Contains("9", stderr);
+    }
 }

@@ -19,7 +19,13 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var data = new Option<string>("--data") { Description = "A .csv/.tsv of image,caption pairs; an ImageFolder tree; or fashion-mnist[:DIR]", Required = true };
+        var data = new Option<string>("--data")
+        {
+            Description = "A .csv/.tsv of image,caption pairs; an ImageFolder tree; WebDataset shards (a.tar, 'shard-{000..009}.tar', a,b or a folder of .tar); or fashion-mnist[:DIR]",
+            Required = true,
+        };
+        var shuffleBuffer = new Option<int>("--shuffle-buffer") { Description = "WebDataset: samples held in the shuffle buffer", DefaultValueFactory = _ => 1000 };
+        var augment = new Option<string>("--augment") { Description = "Image augmentation: none, flip, rrc (random resized crop, scale 0.9–1), rrc:MIN_SCALE, or a comma list", DefaultValueFactory = _ => "none" };
         var model = new Option<string?>("--model") { Description = "Checkpoint to start from (fine-tuning)" };
         var arch = new Option<string?>("--arch") { Description = $"Train from scratch: a preset ({string.Join(", ", ModelConfigs.PresetNames)}) or an OpenCLIP config JSON" };
         var initSeed = new Option<int>("--init-seed") { Description = "Seed for --arch initialisation", DefaultValueFactory = _ => 0 };
@@ -56,11 +62,14 @@ internal static class TrainCommand
         {
             data, model, arch, initSeed, output, steps, epochs, seconds, val, valEvery, valLimit, valTemplates, batch, chunks, lr, wd, warmup, beta1, beta2, eps, clip, loss,
             lockImage, lockImageGroups, lockText, lockTextGroups, imageKey, captionKey, templates, seed, saveEvery, resume, threads,
+            shuffleBuffer, augment,
         };
         cmd.SetAction(parse =>
         {
             var clipModel = LoadModel(parse.GetValue(model), parse.GetValue(arch), parse.GetValue(initSeed));
-            var dataset = OpenData(parse.GetValue(data)!, parse.GetValue(imageKey)!, parse.GetValue(captionKey)!, parse.GetValue(templates)!);
+            var augmentation = ImageAugmentation.Parse(parse.GetValue(augment));
+            var dataset = OpenData(parse.GetValue(data)!, parse.GetValue(imageKey)!, parse.GetValue(captionKey)!, parse.GetValue(templates)!,
+                parse.GetValue(shuffleBuffer));
             int batchSize = parse.GetValue(batch);
             double? budget = parse.GetValue(seconds);
             int total = parse.GetValue(steps)
@@ -95,8 +104,11 @@ internal static class TrainCommand
                 Console.WriteLine($"resumed from {checkpoint} at step {progress.Step} (epoch {progress.Epoch})");
             }
             else if (options.Loss == LossKind.SigLip && parse.GetValue(model) is null) trainer.InitialiseSigLipScale();
-            var run = new TrainingRun(trainer, dataset, new Preprocessor(PreprocessConfig.Clip(clipModel.Config.Vision.ImageSize)),
-                ClipTokenizer.Default, batchSize, parse.GetValue(seed), progress);
+            using var run = new TrainingRun(trainer, dataset, new Preprocessor(PreprocessConfig.Clip(clipModel.Config.Vision.ImageSize)),
+                ClipTokenizer.Default, batchSize, parse.GetValue(seed), progress, augmentation)
+            {
+                Skipped = line => Console.Error.WriteLine($"skipped {line}"),
+            };
             Console.WriteLine($"training {clipModel.Config.Describe()}");
             Console.WriteLine($"{dataset.Count:N0} pairs, batch {batchSize}, {run.StepsPerEpoch} steps/epoch, {(budget is { } b ? $"{b:F0} s budget" : $"{total} steps")}, " +
                 $"{trainer.Trainable.Sum(kv => (long)kv.Value.Length):N0} trainable values");
@@ -141,13 +153,20 @@ internal static class TrainCommand
                 var m = run.Next();
                 metrics.WriteLine(TrainingLog.JsonLine(m));
                 if (m.Step - startStep == calibrationStart) calibrationClock = clock.Elapsed.TotalSeconds;
-                if (budget is { } limit && m.Step - startStep == calibrationEnd)
+                long sinceCalibration = m.Step - startStep - calibrationEnd;
+                if (budget is { } limit && sinceCalibration >= 0 && sinceCalibration % 20 == 0)
                 {
-                    double secondsPerStep = (clock.Elapsed.TotalSeconds - calibrationClock) / (calibrationEnd - calibrationStart);
-                    if (validation is not null) secondsPerStep *= 1.05;
-                    total = (int)Math.Max(m.Step + 1, m.Step + (limit - clock.Elapsed.TotalSeconds) / secondsPerStep);
-                    run.Trainer.Reschedule(new CosineSchedule(lr, Math.Min(warmup, Math.Max(1, total / 10)), total));
-                    Console.WriteLine($"time budget {limit:F0} s: about {total} steps");
+                    // Size (then keep re-sizing) the cosine schedule from the average rate so far, validation
+                    // included, so it ends as the budget does even when the machine's load changes.
+                    double secondsPerStep = (clock.Elapsed.TotalSeconds - calibrationClock) / (m.Step - startStep - calibrationStart);
+                    if (validation is not null && sinceCalibration == 0) secondsPerStep *= 1.05;
+                    int estimate = (int)Math.Max(m.Step + 1, m.Step + (limit - clock.Elapsed.TotalSeconds) / secondsPerStep);
+                    if (sinceCalibration == 0 || Math.Abs(estimate - total) > Math.Max(2, total / 50))
+                    {
+                        total = estimate;
+                        run.Trainer.Reschedule(new CosineSchedule(lr, Math.Min(warmup, Math.Max(1, total / 10)), total));
+                        if (sinceCalibration == 0) Console.WriteLine($"time budget {limit:F0} s: about {total} steps");
+                    }
                 }
                 double perStep = clock.Elapsed.TotalSeconds / (m.Step - startStep);
                 var eta = TimeSpan.FromSeconds(perStep * (total - m.Step));
@@ -177,15 +196,17 @@ internal static class TrainCommand
         return ClipModel.Random(config, seed);
     }
 
-    private static IPairDataset OpenData(string spec, string imageKey, string captionKey, string templates)
+    private static IPairSource OpenData(string spec, string imageKey, string captionKey, string templates, int shuffleBuffer)
     {
         var prompts = PromptSets.Templates(templates);
+        if (WebDataset.Looks(spec))
+            return new WebDataset(WebDataset.ExpandShards(spec), shuffleBuffer, line => Console.Error.WriteLine($"skipped {line}"));
         if (spec.StartsWith("fashion-mnist", StringComparison.OrdinalIgnoreCase))
         {
             var dir = spec.Contains(':') ? spec[(spec.IndexOf(':') + 1)..] : FashionMnist.DebianDirectory;
-            return LabelledPairDataset.FromFashionMnist(dir, "train", prompts);
+            return new ShuffledPairs(LabelledPairDataset.FromFashionMnist(dir, "train", prompts));
         }
-        if (Directory.Exists(spec)) return LabelledPairDataset.FromImageFolder(spec, prompts);
-        return new CsvPairDataset(CommandHelpers.RequireFile(spec, "--data"), imageKey, captionKey);
+        if (Directory.Exists(spec)) return new ShuffledPairs(LabelledPairDataset.FromImageFolder(spec, prompts));
+        return new ShuffledPairs(new CsvPairDataset(CommandHelpers.RequireFile(spec, "--data"), imageKey, captionKey));
     }
 }

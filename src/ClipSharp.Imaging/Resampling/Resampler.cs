@@ -123,6 +123,15 @@ public static class Resampler
         return result;
     }
 
+    /// <summary>The <paramref name="w"/> × <paramref name="h"/> window at (<paramref name="x"/>, <paramref name="y"/>), copied (Pillow's crop inside the image).</summary>
+    public static ImageFrame Crop(ImageFrame source, int x, int y, int w, int h)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (x < 0 || y < 0 || w < 1 || h < 1 || x + w > source.Width || y + h > source.Height)
+            throw new ArgumentOutOfRangeException(nameof(w), $"crop ({x}, {y}, {w}×{h}) lies outside the {source.Width}×{source.Height} image");
+        return Derived(source, source.Mode, w, h, Crop(source.Pixels, source.Width, source.BytesPerPixel, x, y, w, h));
+    }
+
     private static byte[] Crop(byte[] px, int width, int bpp, int x, int y, int w, int h)
     {
         var result = new byte[(long)w * h * bpp];

@@ -5,13 +5,19 @@ using ClipSharp.ZeroShot;
 
 namespace ClipSharp.Training;
 
-/// <summary>Image–caption pairs for contrastive training.</summary>
+/// <summary>Image–caption pairs for contrastive training, by index.</summary>
 public interface IPairDataset
 {
     int Count { get; }
 
-    /// <summary>Pair <paramref name="index"/>; <paramref name="epoch"/> lets class datasets vary the caption template.</summary>
-    (ImageFrame Image, string Caption) Get(int index, int epoch);
+    /// <summary>Names pair <paramref name="index"/> in log lines (its file, where it has one).</summary>
+    string Describe(int index);
+
+    /// <summary>Decodes the image of pair <paramref name="index"/>.</summary>
+    ImageFrame Image(int index);
+
+    /// <summary>The caption of pair <paramref name="index"/>; <paramref name="epoch"/> lets class datasets vary the template.</summary>
+    string Caption(int index, int epoch);
 }
 
 /// <summary>
@@ -47,7 +53,11 @@ public sealed class CsvPairDataset : IPairDataset
 
     public int Count => _rows.Count;
 
-    public (ImageFrame Image, string Caption) Get(int index, int epoch) => (ImageDecoder.Decode(_rows[index].Path), _rows[index].Caption);
+    public string Describe(int index) => _rows[index].Path;
+
+    public ImageFrame Image(int index) => ImageDecoder.Decode(_rows[index].Path);
+
+    public string Caption(int index, int epoch) => _rows[index].Caption;
 
 }
 
@@ -59,14 +69,17 @@ public sealed class LabelledPairDataset : IPairDataset
 {
     private readonly Func<int, ImageFrame> _image;
     private readonly Func<int, int> _label;
+    private readonly Func<int, string> _describe;
 
     public IReadOnlyList<string> Classes { get; }
     public IReadOnlyList<string> Templates { get; }
     public int Count { get; }
 
-    public LabelledPairDataset(int count, Func<int, ImageFrame> image, Func<int, int> label, IReadOnlyList<string> classes, IReadOnlyList<string>? templates = null)
+    public LabelledPairDataset(int count, Func<int, ImageFrame> image, Func<int, int> label, IReadOnlyList<string> classes,
+        IReadOnlyList<string>? templates = null, Func<int, string>? describe = null)
     {
         (Count, _image, _label, Classes) = (count, image, label, classes);
+        _describe = describe ?? (i => $"sample {i}");
         Templates = templates is { Count: > 0 } ? templates : PromptSets.Single;
     }
 
@@ -75,23 +88,28 @@ public sealed class LabelledPairDataset : IPairDataset
     {
         var (classes, samples) = ImageFiles.ImageFolder(root);
         return new LabelledPairDataset(samples.Count, i => ImageDecoder.Decode(samples[i].Path), i => samples[i].Label,
-            classes.Select(c => c.Replace('_', ' ')).ToArray(), templates);
+            classes.Select(c => c.Replace('_', ' ')).ToArray(), templates, i => samples[i].Path);
     }
 
     /// <summary>A Fashion-MNIST split ("train" or "t10k").</summary>
     public static LabelledPairDataset FromFashionMnist(string directory, string split, IReadOnlyList<string>? templates = null)
     {
         var data = FashionMnist.Load(directory, split);
-        return new LabelledPairDataset(data.Count, data.Image, i => data.Labels[i], FashionMnist.ClassNames, templates);
+        return new LabelledPairDataset(data.Count, data.Image, i => data.Labels[i], FashionMnist.ClassNames, templates,
+            i => $"fashion-mnist {split} #{i}");
     }
 
     public int Label(int index) => _label(index);
 
-    public (ImageFrame Image, string Caption) Get(int index, int epoch)
+    public string Describe(int index) => _describe(index);
+
+    public ImageFrame Image(int index) => _image(index);
+
+    public string Caption(int index, int epoch)
     {
         ulong h = DataOrder.Mix((ulong)index * 0x9E3779B97F4A7C15UL ^ (ulong)epoch);
         var template = Templates[(int)(h % (ulong)Templates.Count)];
-        return (_image(index), PromptSets.Fill(template, Classes[_label(index)]));
+        return PromptSets.Fill(template, Classes[_label(index)]);
     }
 }
 

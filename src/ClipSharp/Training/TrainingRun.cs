@@ -9,69 +9,136 @@ public sealed record StepMetrics(long Step, int Epoch, double Loss, double Learn
     double SamplesPerSecond, double Seconds);
 
 /// <summary>
-/// Drives a <see cref="ClipTrainer"/> over a dataset: visits samples in <see cref="DataOrder"/>
-/// (a fresh permutation each epoch, the last partial batch dropped), preprocesses images and tokenises
-/// captions (truncated to the context), and steps. Its <see cref="Progress"/> is all a checkpoint
-/// needs to resume exactly.
+/// Drives a <see cref="ClipTrainer"/> over a <see cref="IPairSource"/>: takes pairs in the source's
+/// order (an epoch's last partial batch is dropped), decodes, augments and preprocesses images on worker
+/// threads, tokenises captions (truncated to the context) and steps. The next batch is assembled in the
+/// background while the current step computes. A pair whose image fails to decode is reported through
+/// <see cref="Skipped"/> and replaced by the next one. <see cref="Progress"/> (step, epoch, pairs consumed,
+/// seed) is all a checkpoint needs to resume exactly.
 /// </summary>
-public sealed class TrainingRun
+public sealed class TrainingRun : IDisposable
 {
-    private readonly IPairDataset _data;
+    private readonly IPairSource _source;
     private readonly Preprocessor _preprocessor;
     private readonly ClipTokenizer _tokenizer;
-    private int[] _order;
+    private readonly ImageAugmentation? _augmentation;
+    private readonly int _workers;
+    private IEnumerator<PendingPair>? _reader;
+    private (int Epoch, int Position) _readerAt;
+    private Task<Prepared>? _next;
 
     public ClipTrainer Trainer { get; }
     public int BatchSize { get; }
     public TrainingProgress Progress { get; private set; }
 
+    /// <summary>Receives "NAME: reason" for each pair skipped because its image could not be read.</summary>
+    public Action<string>? Skipped { get; init; }
+
     public TrainingRun(ClipTrainer trainer, IPairDataset data, Preprocessor preprocessor, ClipTokenizer tokenizer,
-        int batchSize, ulong seed, TrainingProgress? resumeFrom = null)
+        int batchSize, ulong seed, TrainingProgress? resumeFrom = null, ImageAugmentation? augmentation = null)
+        : this(trainer, new ShuffledPairs(data), preprocessor, tokenizer, batchSize, seed, resumeFrom, augmentation)
     {
-        if (batchSize < 1 || batchSize > data.Count)
-            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"batch size must be in [1, {data.Count}] (the dataset size)");
-        if (preprocessor.OutputSize != trainer.Model.Config.Vision.ImageSize)
-            throw new ArgumentException($"preprocessor makes {preprocessor.OutputSize}px images, the model expects {trainer.Model.Config.Vision.ImageSize}px");
-        (Trainer, _data, _preprocessor, _tokenizer, BatchSize) = (trainer, data, preprocessor, tokenizer, batchSize);
-        Progress = resumeFrom ?? new TrainingProgress(0, 0, 0, seed);
-        _order = DataOrder.Permutation(data.Count, Progress.Seed, Progress.Epoch);
     }
 
-    /// <summary>Batches per epoch.</summary>
-    public int StepsPerEpoch => _data.Count / BatchSize;
+    public TrainingRun(ClipTrainer trainer, IPairSource source, Preprocessor preprocessor, ClipTokenizer tokenizer,
+        int batchSize, ulong seed, TrainingProgress? resumeFrom = null, ImageAugmentation? augmentation = null)
+    {
+        if (batchSize < 1 || batchSize > source.Count)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"batch size must be in [1, {source.Count}] (the dataset size)");
+        if (preprocessor.OutputSize != trainer.Model.Config.Vision.ImageSize)
+            throw new ArgumentException($"preprocessor makes {preprocessor.OutputSize}px images, the model expects {trainer.Model.Config.Vision.ImageSize}px");
+        (Trainer, _source, _preprocessor, _tokenizer, BatchSize, _augmentation) = (trainer, source, preprocessor, tokenizer, batchSize, augmentation);
+        _workers = Math.Max(1, trainer.Context.Threads);
+        Progress = resumeFrom ?? new TrainingProgress(0, 0, 0, seed);
+    }
 
-    /// <summary>Assembles the next batch and takes one optimiser step.</summary>
+    /// <summary>Batches per epoch (fewer when pairs are skipped).</summary>
+    public int StepsPerEpoch => _source.Count / BatchSize;
+
+    /// <summary>Takes the next batch (assembled in the background since the last step) and one optimiser step.</summary>
     public StepMetrics Next()
     {
-        var (epoch, position) = (Progress.Epoch, Progress.Position);
-        if (position + BatchSize > _data.Count)
-        {
-            (epoch, position) = (epoch + 1, 0);
-            _order = DataOrder.Permutation(_data.Count, Progress.Seed, epoch);
-        }
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var (pixels, tokens) = Batch(epoch, position);
-        var result = Trainer.Step(pixels, tokens);
+        var batch = (_next ?? Task.FromResult(Prepare(Progress.Epoch, Progress.Position))).GetAwaiter().GetResult();
+        _next = Task.Run(() => Prepare(batch.Epoch, batch.Position));
+        var result = Trainer.Step(batch.Pixels, batch.Tokens);
         double seconds = started.Elapsed.TotalSeconds;
-        Progress = Progress with { Step = Progress.Step + 1, Epoch = epoch, Position = position + BatchSize };
-        return new StepMetrics(Progress.Step, epoch, result.Loss, result.LearningRate, result.GradNorm,
+        Progress = Progress with { Step = Progress.Step + 1, Epoch = batch.Epoch, Position = batch.Position };
+        return new StepMetrics(Progress.Step, batch.Epoch, result.Loss, result.LearningRate, result.GradNorm,
             Trainer.Model.Scale, BatchSize / Math.Max(seconds, 1e-9), seconds);
     }
 
-    private (Tensor Pixels, int[] Tokens) Batch(int epoch, int position)
+    public void Dispose()
+    {
+        try { _next?.Wait(); } catch (AggregateException) { }
+        _reader?.Dispose();
+    }
+
+    /// <summary>A batch ready to step on, and the (epoch, position) just after its last pair.</summary>
+    private sealed record Prepared(Tensor Pixels, int[] Tokens, int Epoch, int Position);
+
+    /// <summary>Assembles the batch that starts at (epoch, position), moving to the next epoch when this one runs out.</summary>
+    private Prepared Prepare(int epoch, int position)
     {
         int size = _preprocessor.OutputSize, l = Trainer.Model.Config.Text.ContextLength, per = 3 * size * size;
         var pixels = new Tensor(BatchSize, 3, size, size);
         var tokens = new int[BatchSize * l];
         var captions = new string[BatchSize];
         var storage = pixels.Storage;
-        Trainer.Context.For(BatchSize, i =>
+        for (bool restarted = false; ; restarted = true)
         {
-            var (image, caption) = _data.Get(_order[position + i], epoch);
-            _preprocessor.Preprocess(image, storage.AsSpan(i * per, per));
-            captions[i] = caption;
-        });
+            int filled = 0;
+            while (filled < BatchSize)
+            {
+                // Pull as many pairs as are missing, decode them in parallel, keep those that decode.
+                var pending = new List<(PendingPair Pair, int Position)>();
+                while (pending.Count < BatchSize - filled && TryRead(epoch, position, out var pair))
+                    pending.Add((pair, position++));
+                if (pending.Count == 0) break;
+                var rows = new float[pending.Count][];
+                Parallel.For(0, pending.Count, new ParallelOptions { MaxDegreeOfParallelism = _workers }, k =>
+                {
+                    var (pair, at) = pending[k];
+                    try
+                    {
+                        var image = pair.Decode();
+                        if (_augmentation is not null)
+                            image = _augmentation.Apply(image, size, DataOrder.Mix(Progress.Seed ^ DataOrder.Mix(((ulong)epoch << 32) | (uint)at)));
+                        var row = new float[per];
+                        _preprocessor.Preprocess(image, row);
+                        rows[k] = row;
+                    }
+                    catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or UnauthorizedAccessException)
+                    {
+                        Skipped?.Invoke($"{pair.Name}: {e.Message}");
+                    }
+                });
+                for (int k = 0; k < pending.Count; k++)
+                {
+                    if (rows[k] is null) continue;
+                    rows[k].CopyTo(storage.AsSpan(filled * per, per));
+                    captions[filled++] = pending[k].Pair.Caption;
+                }
+            }
+            if (filled == BatchSize) break;
+            if (restarted && filled == 0) throw new InvalidDataException("no readable training pairs: every image in an epoch failed to decode");
+            (epoch, position) = (epoch + 1, 0);   // the epoch ran out: drop the partial batch
+        }
         for (int i = 0; i < BatchSize; i++) _tokenizer.EncodeRow(captions[i], tokens.AsSpan(i * l, l), truncate: true, textIndex: i);
-        return (pixels, tokens);
+        return new Prepared(pixels, tokens, epoch, position);
+    }
+
+    /// <summary>The pair at (epoch, position), reusing the open reader when it is already there.</summary>
+    private bool TryRead(int epoch, int position, out PendingPair pair)
+    {
+        if (_reader is null || _readerAt != (epoch, position))
+        {
+            _reader?.Dispose();
+            _reader = _source.Read(Progress.Seed, epoch, position).GetEnumerator();
+        }
+        bool more = _reader.MoveNext();
+        pair = more ? _reader.Current : default;
+        _readerAt = (epoch, position + 1);
+        return more;
     }
 }
