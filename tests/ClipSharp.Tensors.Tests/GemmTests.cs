@@ -200,6 +200,19 @@ public class GemmTests
         });
         Assert.All(visits, v => Assert.Equal(1, v));
         Assert.Equal(expected, fused);
+
+        // The unpacked entry point fuses the same way, with and without accumulating into C.
+        var unpacked = new float[m * n];
+        Gemm.Multiply(ctx, unpacked, n, a, k, false, b, k, true, m, n, k, bias: bias,
+            epilogue: (values, _, _) => { for (int j = 0; j < values.Length; j++) values[j] = values[j] > 0 ? values[j] : 0.5f * values[j]; });
+        Assert.Equal(expected, unpacked);
+        var residual = Random(m * n, 54);
+        var sum = (float[])residual.Clone();
+        Gemm.Multiply(ctx, sum, n, a, k, false, b, k, true, m, n, k, accumulate: true, bias: bias);
+        var separate = (float[])residual.Clone();
+        Gemm.Multiply(ctx, separate, n, a, k, packed, m, accumulate: true, bias: bias);
+        Assert.Equal(separate, sum);
+        Assert.All(Enumerable.Range(0, m * n), i => Assert.True(Math.Abs(sum[i] - residual[i] - (expected[i] > 0 ? expected[i] : 2 * expected[i])) < 1e-3f));
     }
 
     [Fact]

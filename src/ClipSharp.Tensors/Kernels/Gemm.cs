@@ -16,29 +16,41 @@ namespace ClipSharp.Tensors.Kernels;
 /// </remarks>
 public static unsafe partial class Gemm
 {
-    /// <summary>Dispatches to the fastest path the context allows. Overwrites C unless accumulate.</summary>
+    /// <summary>
+    /// C = (accumulate ? C : 0) + op(A) · op(B) (+ bias[j] once the sum is complete), then
+    /// <paramref name="epilogue"/> on each finished row segment while it is in cache (see
+    /// <see cref="GemmRowEpilogue"/>). Dispatches to the fastest path the context allows.
+    /// </summary>
     public static void Multiply(ComputeContext ctx, Span<float> c, int ldc,
         ReadOnlySpan<float> a, int lda, bool transA,
         ReadOnlySpan<float> b, int ldb, bool transB,
-        int m, int n, int k, bool accumulate = false)
+        int m, int n, int k, bool accumulate = false,
+        ReadOnlySpan<float> bias = default, GemmRowEpilogue? epilogue = null)
     {
         ArgumentNullException.ThrowIfNull(ctx);
         CheckArguments(c, ldc, a, lda, transA, b, ldb, transB, m, n, k);
+        if (!bias.IsEmpty && bias.Length != n) throw new ArgumentException($"bias has {bias.Length} floats, expected {n} (columns of B)");
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
             ClearUnlessAccumulate(c, ldc, m, n, accumulate);
+            for (int i = 0; i < m; i++)
+            {
+                var row = c.Slice(i * ldc, n);
+                if (!bias.IsEmpty) System.Numerics.Tensors.TensorPrimitives.Add(row, bias, row);
+                epilogue?.Invoke(row, i, 0);
+            }
             return;
         }
 
         var packed = GemmBuffer.ForPackedB((long)k * GemmLayout.PaddedColumns(n));
-        fixed (float* pc = c, pa = a, pb = b)
+        fixed (float* pc = c, pa = a, pb = b, pbias = bias)
         {
             PackInto(ctx, packed.Pointer, pb, ldb, transB, k, n);
             var job = new GemmJob
             {
                 C = pc, Ldc = ldc, A = pa, Lda = lda, TransA = transA, PackedB = packed.Pointer,
-                M = m, N = n, K = k, Accumulate = accumulate,
+                Bias = bias.IsEmpty ? null : pbias, Epilogue = epilogue, M = m, N = n, K = k, Accumulate = accumulate,
             };
             Run(ctx, job);
         }

@@ -6,14 +6,16 @@ namespace ClipSharp.Tensors.Kernels;
 public static partial class Linear
 {
     /// <summary>
-    /// y[r, o] = Σ_i x[r, i] · weight[o, i] + bias[o] (PyTorch nn.Linear; weight stored (O, I)),
-    /// overwriting y. bias may be empty for no bias.
+    /// y[r, o] = (accumulate ? y[r, o] : 0) + Σ_i x[r, i] · weight[o, i] + bias[o] (PyTorch nn.Linear;
+    /// weight stored (O, I)); bias may be empty for no bias. <paramref name="epilogue"/> (an activation,
+    /// say) then rewrites each finished row segment while it is in cache, on the GEMM's worker threads.
+    /// With accumulate, y is a residual stream and the layer's output is added to it in the same pass.
     /// </summary>
     public static void Forward(ComputeContext ctx, Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
-        ReadOnlySpan<float> bias, int rows, int inFeatures, int outFeatures)
+        ReadOnlySpan<float> bias, int rows, int inFeatures, int outFeatures, bool accumulate = false, GemmRowEpilogue? epilogue = null)
     {
-        Gemm.Multiply(ctx, y, outFeatures, x, inFeatures, false, weight, inFeatures, true, rows, outFeatures, inFeatures);
-        if (!bias.IsEmpty) AddRowVector(y, bias, rows, outFeatures);
+        Gemm.Multiply(ctx, y, outFeatures, x, inFeatures, false, weight, inFeatures, true, rows, outFeatures, inFeatures,
+            accumulate, bias, epilogue);
     }
 
     /// <summary>y[r, o] = Σ_i x[r, i] · w[i, o] (projection matrices stored (I, O), like CLIP's proj), overwriting y.</summary>

@@ -44,14 +44,25 @@ public sealed partial class LinearLayer
     }
 
     /// <summary>x: (..., I) → (..., O).</summary>
-    public Tensor Forward(ComputeContext ctx, Tensor x)
+    /// <summary>y = x Wᵀ + b, then <paramref name="epilogue"/> (e.g. an activation) fused into the GEMM.</summary>
+    public Tensor Forward(ComputeContext ctx, Tensor x, GemmRowEpilogue? epilogue = null)
     {
         var shape = (int[])x.Shape.Clone();
         shape[^1] = OutFeatures;
         var y = new Tensor(shape);
         Linear.Forward(ctx, y.Span, x.Contiguous().Span, Weight.Span, Bias is null ? default : Bias.Span,
-            x.Length / InFeatures, InFeatures, OutFeatures);
+            x.Length / InFeatures, InFeatures, OutFeatures, epilogue: epilogue);
         return y;
+    }
+
+    /// <summary>residual += x Wᵀ + b in one pass (the residual add fused into the GEMM); returns residual.</summary>
+    public Tensor AddForward(ComputeContext ctx, Tensor x, Tensor residual)
+    {
+        if (residual.Length != x.Length / InFeatures * OutFeatures)
+            throw new ArgumentException($"residual has {residual.Length} values, expected {x.Length / InFeatures * OutFeatures}");
+        Linear.Forward(ctx, residual.Span, x.Contiguous().Span, Weight.Span, Bias is null ? default : Bias.Span,
+            x.Length / InFeatures, InFeatures, OutFeatures, accumulate: true);
+        return residual;
     }
 }
 

@@ -39,8 +39,8 @@ public sealed partial class SelfAttention
         OutProj = new LinearLayer(p, prefix + "out_proj.", width, width, init.OutProj, Init.Zeros);
     }
 
-    /// <summary>x: (B, T, C) → (B, T, C); causal masks attention to later tokens.</summary>
-    public Tensor Forward(ComputeContext ctx, Tensor x, bool causal)
+    /// <summary>residual += Attention(x), with x and residual (B, T, C); causal masks attention to later tokens.</summary>
+    public Tensor AddForward(ComputeContext ctx, Tensor x, bool causal, Tensor residual)
     {
         int b = x.Shape[0], t = x.Shape[1], c = Width;
         var qkv = new Tensor(b, t, 3 * c);  // qkv: (B, T, 3C)
@@ -48,7 +48,7 @@ public sealed partial class SelfAttention
         var mixed = new Tensor(b, t, c);
         var s = qkv.Span;
         Attention.MultiHead(ctx, mixed.Span, s, 3 * c, s[c..], s[(2 * c)..], 3 * c, b, t, t, Heads, c / Heads, causal);
-        return OutProj.Forward(ctx, mixed);
+        return OutProj.AddForward(ctx, mixed, residual);
     }
 }
 
@@ -66,12 +66,15 @@ public sealed partial class Mlp
         Activation = activation;
     }
 
-    public Tensor Forward(ComputeContext ctx, Tensor x)
+    /// <summary>residual += c_proj(act(c_fc(x))): the activation and the residual add are fused into the GEMMs.</summary>
+    public Tensor AddForward(ComputeContext ctx, Tensor x, Tensor residual)
     {
-        var h = Fc.Forward(ctx, x);
-        if (Activation == Activation.QuickGelu) Elementwise.Apply<QuickGeluOperator>(h.Span, h.Span, ctx.Isa);
-        else Elementwise.Apply<GeluOperator>(h.Span, h.Span, ctx.Isa);
-        return Proj.Forward(ctx, h);
+        var isa = ctx.Isa;
+        GemmRowEpilogue act = Activation == Activation.QuickGelu
+            ? (values, _, _) => Elementwise.Apply<QuickGeluOperator>(values, values, isa)
+            : (values, _, _) => Elementwise.Apply<GeluOperator>(values, values, isa);
+        var h = Fc.Forward(ctx, x, act);   // h: (B, T, 4C)
+        return Proj.AddForward(ctx, h, residual);
     }
 }
 
@@ -94,13 +97,11 @@ public sealed partial class ResidualAttentionBlock
     /// <summary>x: (B, T, C), updated in place and returned.</summary>
     public Tensor Forward(ComputeContext ctx, Tensor x, bool causal)
     {
-        Add(x, Attn.Forward(ctx, Ln1.Forward(ctx, x), causal));
-        Add(x, Mlp.Forward(ctx, Ln2.Forward(ctx, x)));
+        // x = x + Attn(Ln1(x)); x = x + Mlp(Ln2(x)), each residual add fused into the branch's last GEMM.
+        Attn.AddForward(ctx, Ln1.Forward(ctx, x), causal, residual: x);
+        Mlp.AddForward(ctx, Ln2.Forward(ctx, x), residual: x);
         return x;
     }
-
-    private static void Add(Tensor x, Tensor delta) =>
-        System.Numerics.Tensors.TensorPrimitives.Add(x.Span, delta.Span, x.Span);
 }
 
 /// <summary>A stack of residual attention blocks, "{prefix}resblocks.{i}.".</summary>
