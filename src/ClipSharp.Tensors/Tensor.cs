@@ -24,6 +24,13 @@ public sealed class Tensor
 
     public Tensor(params int[] shape) : this(new float[Product(shape)], 0, shape, RowMajorStrides(shape)) { }
 
+    /// <summary>
+    /// A tensor whose contents are garbage until written: for outputs a kernel overwrites entirely,
+    /// where zeroing megabytes of activations per layer would be wasted memory traffic.
+    /// </summary>
+    public static Tensor Uninitialized(params int[] shape) =>
+        new(GC.AllocateUninitializedArray<float>(Product(shape)), 0, shape, RowMajorStrides(shape));
+
     public Tensor(float[] data, params int[] shape) : this(data, 0, shape, RowMajorStrides(shape))
     {
         if (data.Length != Length)

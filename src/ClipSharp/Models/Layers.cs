@@ -21,7 +21,7 @@ public sealed partial class LayerNormLayer
     public Tensor Forward(ComputeContext ctx, Tensor x)
     {
         int c = Weight.Length;
-        var y = new Tensor(x.Shape);
+        var y = Tensor.Uninitialized(x.Shape);
         Normalization.LayerNorm(ctx, y.Span, x.Contiguous().Span, Weight.Span, Bias.Span, x.Length / c, c);
         return y;
     }
@@ -49,7 +49,7 @@ public sealed partial class LinearLayer
     {
         var shape = (int[])x.Shape.Clone();
         shape[^1] = OutFeatures;
-        var y = new Tensor(shape);
+        var y = Tensor.Uninitialized(shape);
         Linear.Forward(ctx, y.Span, x.Contiguous().Span, Weight.Span, Bias is null ? default : Bias.Span,
             x.Length / InFeatures, InFeatures, OutFeatures, epilogue: epilogue);
         return y;

@@ -43,9 +43,9 @@ public sealed partial class SelfAttention
     public Tensor AddForward(ComputeContext ctx, Tensor x, bool causal, Tensor residual)
     {
         int b = x.Shape[0], t = x.Shape[1], c = Width;
-        var qkv = new Tensor(b, t, 3 * c);  // qkv: (B, T, 3C)
+        var qkv = Tensor.Uninitialized(b, t, 3 * c);  // qkv: (B, T, 3C)
         Linear.Forward(ctx, qkv.Span, x.Contiguous().Span, InProjWeight.Span, InProjBias.Span, b * t, c, 3 * c);
-        var mixed = new Tensor(b, t, c);
+        var mixed = Tensor.Uninitialized(b, t, c);
         var s = qkv.Span;
         Attention.MultiHead(ctx, mixed.Span, s, 3 * c, s[c..], s[(2 * c)..], 3 * c, b, t, t, Heads, c / Heads, causal);
         return OutProj.AddForward(ctx, mixed, residual);
