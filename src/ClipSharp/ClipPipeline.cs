@@ -24,6 +24,7 @@ public sealed partial class ClipPipeline
         Context = context;
         ModelPath = modelPath;
         ImageConfig = Imaging.Preprocessing.PreprocessConfig.Clip(model.Config.Vision.ImageSize);
+        model.PackForInference(context);
     }
 
     /// <summary>Loads the model at <paramref name="modelPath"/> (any checkpoint format) with its tokenizer.</summary>

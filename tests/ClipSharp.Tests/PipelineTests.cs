@@ -38,4 +38,33 @@ public class PipelineTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Theory]
+    [InlineData("vit")]
+    [InlineData("resnet")]
+    public void PackedInferenceWeightsGiveIdenticalFeaturesAndTrainingReleasesThem(string kind)
+    {
+        var text = new Models.TextConfig(77, 49408, 32, 2, 2);
+        var config = kind == "vit"
+            ? new Models.ClipConfig(16, new Models.VitConfig(32, 16, 32, 2, 2), text)
+            : new Models.ClipConfig(16, new Models.ResNetConfig(32, [1, 1, 1, 1], 8, 2), text);
+        var model = Models.ClipModel.Random(config, seed: 3);
+        var ctx = new ComputeContext(2);
+        var pixels = new Tensor(3, 3, 32, 32);
+        var rng = new Random(1);
+        foreach (ref var v in pixels.Span) v = (float)rng.NextDouble() - 0.5f;
+        var tokens = Text.ClipTokenizer.Default.Encode(["a photo of a cat", "two dogs"], 77).Cast<int>().ToArray();
+        var image = model.EncodeImage(ctx, pixels).Span.ToArray();
+        var texts = model.EncodeText(ctx, tokens, 2).Span.ToArray();
+
+        model.PackForInference(ctx);
+        Assert.All(model.Visual.LinearLayers.Concat(model.Text.Transformer.LinearLayers), l => Assert.True(l.IsPacked));
+        Assert.Equal(image, model.EncodeImage(ctx, pixels).Span.ToArray());
+        Assert.Equal(texts, model.EncodeText(ctx, tokens, 2).Span.ToArray());
+
+        var trainer = new Training.ClipTrainer(model, new Training.TrainingOptions(), ctx);
+        trainer.Step(pixels.Slice(0, 2).Clone(), tokens);
+        Assert.All(model.Visual.LinearLayers.Concat(model.Text.Transformer.LinearLayers), l => Assert.False(l.IsPacked));
+        Assert.NotEqual(texts, model.EncodeText(ctx, tokens, 2).Span.ToArray());   // the updated weights are the ones used
+    }
 }

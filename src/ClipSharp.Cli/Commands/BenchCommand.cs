@@ -27,6 +27,7 @@ internal static class BenchCommand
             var model = parse.GetValue(modelPath) is { } path
                 ? ModelLoader.Load(CommandHelpers.RequireFile(path, "--model"))
                 : ClipModel.Random(ModelConfigs.Preset(parse.GetValue(arch)!), seed: 0);
+            model.PackForInference(ctx);
             var config = model.Config;
             int b = parse.GetValue(batch), tb = parse.GetValue(textBatch), iters = parse.GetValue(iterations);
             int r = config.Vision.ImageSize, l = config.Text.ContextLength;

@@ -45,6 +45,21 @@ public sealed partial class ClipModel
     /// <summary>A randomly initialised model (the reference's scheme), reproducible from <paramref name="seed"/>.</summary>
     public static ClipModel Random(ClipConfig config, int seed) => new(config, new RandomInitSource(seed));
 
+    /// <summary>
+    /// Packs every linear layer's weight once into the GEMM's panel layout for inference (costs a
+    /// second copy of those weights). Training releases the packing before it changes weights.
+    /// </summary>
+    public void PackForInference(ComputeContext? ctx = null)
+    {
+        foreach (var layer in Visual.LinearLayers.Concat(Text.Transformer.LinearLayers)) layer.PackForInference(ctx);
+    }
+
+    /// <summary>Drops the packed copies made by <see cref="PackForInference"/>.</summary>
+    public void ReleasePacked()
+    {
+        foreach (var layer in Visual.LinearLayers.Concat(Text.Transformer.LinearLayers)) layer.ReleasePacked();
+    }
+
     /// <summary>Total number of parameter values.</summary>
     public long ParameterCount => Parameters.Sum(kv => (long)kv.Value.Length);
 

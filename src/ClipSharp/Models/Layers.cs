@@ -35,13 +35,34 @@ public sealed partial class LinearLayer
     public int InFeatures { get; }
     public int OutFeatures { get; }
 
+    private PackedMatrix? _packed;
+
     public LinearLayer(ParameterBuilder p, string prefix, int inFeatures, int outFeatures, Init? weightInit = null, Init? biasInit = null, bool bias = true)
+        : this(p, prefix + "weight", bias ? prefix + "bias" : null, inFeatures, outFeatures, weightInit, biasInit)
+    {
+    }
+
+    /// <summary>A linear layer whose parameters have their own names (nn.MultiheadAttention's in_proj_weight/in_proj_bias).</summary>
+    public LinearLayer(ParameterBuilder p, string weightName, string? biasName, int inFeatures, int outFeatures, Init? weightInit = null, Init? biasInit = null)
     {
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        Weight = p.Take(prefix + "weight", [outFeatures, inFeatures], weightInit ?? Init.DefaultWeight(inFeatures));
-        if (bias) Bias = p.Take(prefix + "bias", [outFeatures], biasInit ?? Init.DefaultBias(inFeatures));
+        Weight = p.Take(weightName, [outFeatures, inFeatures], weightInit ?? Init.DefaultWeight(inFeatures));
+        if (biasName is not null) Bias = p.Take(biasName, [outFeatures], biasInit ?? Init.DefaultBias(inFeatures));
     }
+
+    /// <summary>True while an inference copy of Wᵀ in the GEMM's panel layout is held.</summary>
+    public bool IsPacked => _packed is not null;
+
+    /// <summary>
+    /// Rearranges Wᵀ once into the GEMM's panel layout, so inference calls skip packing it every time.
+    /// The copy goes stale if the weight changes: training releases it (<see cref="ReleasePacked"/>).
+    /// </summary>
+    public void PackForInference(ComputeContext? ctx = null) =>
+        _packed ??= Gemm.PackB(Weight.Span, InFeatures, transB: true, k: InFeatures, n: OutFeatures, ctx);
+
+    /// <summary>Drops the packed copy (before the weight is updated in place).</summary>
+    public void ReleasePacked() => _packed = null;
 
     /// <summary>x: (..., I) → (..., O).</summary>
     /// <summary>y = x Wᵀ + b, then <paramref name="epilogue"/> (e.g. an activation) fused into the GEMM.</summary>
@@ -50,8 +71,7 @@ public sealed partial class LinearLayer
         var shape = (int[])x.Shape.Clone();
         shape[^1] = OutFeatures;
         var y = Tensor.Uninitialized(shape);
-        Linear.Forward(ctx, y.Span, x.Contiguous().Span, Weight.Span, Bias is null ? default : Bias.Span,
-            x.Length / InFeatures, InFeatures, OutFeatures, epilogue: epilogue);
+        Multiply(ctx, y, x, accumulate: false, epilogue);
         return y;
     }
 
@@ -60,9 +80,18 @@ public sealed partial class LinearLayer
     {
         if (residual.Length != x.Length / InFeatures * OutFeatures)
             throw new ArgumentException($"residual has {residual.Length} values, expected {x.Length / InFeatures * OutFeatures}");
-        Linear.Forward(ctx, residual.Span, x.Contiguous().Span, Weight.Span, Bias is null ? default : Bias.Span,
-            x.Length / InFeatures, InFeatures, OutFeatures, accumulate: true);
+        Multiply(ctx, residual, x, accumulate: true, epilogue: null);
         return residual;
+    }
+
+    private void Multiply(ComputeContext ctx, Tensor y, Tensor x, bool accumulate, GemmRowEpilogue? epilogue)
+    {
+        var bias = Bias is null ? default : Bias.Span;
+        int rows = x.Length / InFeatures;
+        if (_packed is { } packed)
+            Gemm.Multiply(ctx, y.Span, OutFeatures, x.Contiguous().Span, InFeatures, packed, rows, accumulate, bias, epilogue: epilogue);
+        else
+            Linear.Forward(ctx, y.Span, x.Contiguous().Span, Weight.Span, bias, rows, InFeatures, OutFeatures, accumulate, epilogue);
     }
 }
 

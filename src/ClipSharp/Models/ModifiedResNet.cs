@@ -12,6 +12,9 @@ public interface IImageTower
     int ImageSize { get; }
     Tensor Forward(ComputeContext ctx, Tensor pixels);
 
+    /// <summary>The tower's linear layers (what inference packing applies to).</summary>
+    IEnumerable<LinearLayer> LinearLayers { get; }
+
     /// <summary>Training forward on a tape: pixels (B, 3, R, R) → features (B, E), not normalised.</summary>
     Variable Forward(Tape tape, Tensor pixels);
 }
@@ -31,6 +34,8 @@ public sealed partial class ModifiedResNet : IImageTower
     public BatchNorm2dLayer Bn3 { get; }
     public IReadOnlyList<IReadOnlyList<Bottleneck>> Stages { get; }
     public AttentionPool2d AttnPool { get; }
+
+    public IEnumerable<LinearLayer> LinearLayers => [AttnPool.KProj, AttnPool.QProj, AttnPool.VProj, AttnPool.CProj];
 
     public ModifiedResNet(ParameterBuilder p, ResNetConfig cfg, int embedDim)
     {

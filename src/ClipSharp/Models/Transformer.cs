@@ -25,8 +25,9 @@ public sealed record TransformerInit(Init? InProj, Init? OutProj, Init? Fc, Init
 /// <summary>nn.MultiheadAttention self-attention with packed in_proj (q, k, v stacked).</summary>
 public sealed partial class SelfAttention
 {
-    public Tensor InProjWeight { get; }  // (3C, C)
-    public Tensor InProjBias { get; }    // (3C)
+    public LinearLayer InProj { get; }   // weight (3C, C), bias (3C)
+    public Tensor InProjWeight => InProj.Weight;
+    public Tensor InProjBias => InProj.Bias!;
     public LinearLayer OutProj { get; }
     public int Width { get; }
     public int Heads { get; }
@@ -34,8 +35,8 @@ public sealed partial class SelfAttention
     public SelfAttention(ParameterBuilder p, string prefix, int width, int heads, TransformerInit init)
     {
         (Width, Heads) = (width, heads);
-        InProjWeight = p.Take(prefix + "in_proj_weight", [3 * width, width], init.InProj ?? Init.XavierUniform(width, 3 * width));
-        InProjBias = p.Take(prefix + "in_proj_bias", [3 * width], Init.Zeros);
+        InProj = new LinearLayer(p, prefix + "in_proj_weight", prefix + "in_proj_bias", width, 3 * width,
+            init.InProj ?? Init.XavierUniform(width, 3 * width), Init.Zeros);
         OutProj = new LinearLayer(p, prefix + "out_proj.", width, width, init.OutProj, Init.Zeros);
     }
 
@@ -43,8 +44,7 @@ public sealed partial class SelfAttention
     public Tensor AddForward(ComputeContext ctx, Tensor x, bool causal, Tensor residual)
     {
         int b = x.Shape[0], t = x.Shape[1], c = Width;
-        var qkv = Tensor.Uninitialized(b, t, 3 * c);  // qkv: (B, T, 3C)
-        Linear.Forward(ctx, qkv.Span, x.Contiguous().Span, InProjWeight.Span, InProjBias.Span, b * t, c, 3 * c);
+        var qkv = InProj.Forward(ctx, x);  // qkv: (B, T, 3C)
         var mixed = Tensor.Uninitialized(b, t, c);
         var s = qkv.Span;
         Attention.MultiHead(ctx, mixed.Span, s, 3 * c, s[c..], s[(2 * c)..], 3 * c, b, t, t, Heads, c / Heads, causal);
@@ -117,6 +117,10 @@ public sealed partial class Transformer
             .Select(i => new ResidualAttentionBlock(p, $"{prefix}resblocks.{i}.", width, heads, mlpWidth, activation, init))
             .ToArray();
     }
+
+    /// <summary>Every linear layer of every block, in order.</summary>
+    public IEnumerable<LinearLayer> LinearLayers =>
+        Blocks.SelectMany(b => new[] { b.Attn.InProj, b.Attn.OutProj, b.Mlp.Fc, b.Mlp.Proj });
 
     /// <summary>x: (B, T, C), updated in place and returned; taps "{prefix}resblock_{i}" after each block.</summary>
     public Tensor Forward(ComputeContext ctx, Tensor x, bool causal)

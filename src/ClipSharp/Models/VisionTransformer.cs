@@ -17,6 +17,8 @@ public sealed partial class VisionTransformer : IImageTower
     public Tensor PositionalEmbedding { get; }  // (T, C)
     public LayerNormLayer LnPre { get; }
     public Transformer Transformer { get; }
+
+    public IEnumerable<LinearLayer> LinearLayers => Transformer.LinearLayers;
     public LayerNormLayer LnPost { get; }
     public Tensor Proj { get; }                 // (C, E)
 

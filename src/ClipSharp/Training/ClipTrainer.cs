@@ -95,6 +95,7 @@ public sealed class ClipTrainer
             double coef = max / (norm + 1e-6);
             if (coef < 1) Gradients.Scale((float)coef);
         }
+        Model.ReleasePacked();   // inference copies of the weights would go stale
         Optimizer.Step(lr);
         if (Options.Loss == LossKind.Clip)
             Model.LogitScale.Span[0] = Math.Clamp(Model.LogitScale.Span[0], 0f, (float)MaxLogitScale);
