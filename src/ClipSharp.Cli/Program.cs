@@ -27,6 +27,7 @@ public static class Program
         root.Subcommands.Add(SearchCommand.Create());
         root.Subcommands.Add(DupesCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(DebugCommand.Create());
         return CliRunner.Run(root, args);
     }
 }
