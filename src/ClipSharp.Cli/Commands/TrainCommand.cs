@@ -99,7 +99,7 @@ internal static class TrainCommand
             TrainingProgress? progress = null;
             if (parse.GetValue(resume))
             {
-                if (!Directory.Exists(checkpoint)) throw new DirectoryNotFoundException($"--resume: no checkpoint at {checkpoint}");
+                if (!TrainingCheckpoint.Recover(checkpoint)) throw new DirectoryNotFoundException($"--resume: no checkpoint at {checkpoint}");
                 progress = TrainingCheckpoint.Load(checkpoint, trainer);
                 Console.WriteLine($"resumed from {checkpoint} at step {progress.Step} (epoch {progress.Epoch})");
             }
@@ -175,18 +175,27 @@ internal static class TrainCommand
                 if (saveEvery > 0 && m.Step % saveEvery == 0 && m.Step < total)
                 {
                     metrics.Flush();
-                    TrainingCheckpoint.Save(checkpoint, run.Trainer, run.Progress);
+                    TrainingCheckpoint.Save(checkpoint, run.Trainer, run.Progress, SaveStage);
                 }
                 if (valEvery > 0 && m.Step % valEvery == 0) Validate(m.Step);
             }
             if (accuracy.Count == 0 || accuracy[^1].Step != run.Progress.Step) Validate(run.Progress.Step);
         }
-        TrainingCheckpoint.Save(checkpoint, run.Trainer, run.Progress);
+        TrainingCheckpoint.Save(checkpoint, run.Trainer, run.Progress, SaveStage);
         File.WriteAllText(Path.Combine(outDir, "loss.svg"), TrainingLog.LossSvg(TrainingLog.ReadLosses(metricsPath)));
         if (accuracy.Count > 0)
             File.WriteAllText(Path.Combine(outDir, "accuracy.svg"), TrainingLog.LossSvg(accuracy, "zero-shot top-1 (validation)"));
         Console.WriteLine($"saved {checkpoint} (model.safetensors loads like any checkpoint), {metricsPath}, {Path.Combine(outDir, "loss.svg")}");
     }
+
+    /// <summary>
+    /// Test hook: with CLIPSHARP_TEST_SAVE_PAUSE_MS set, each checkpoint stage is announced on stdout and
+    /// followed by that pause, so a test can kill the process at a known point of a save.
+    /// </summary>
+    private static readonly Action<string>? SaveStage =
+        int.TryParse(Environment.GetEnvironmentVariable("CLIPSHARP_TEST_SAVE_PAUSE_MS"), out int pause) && pause > 0
+            ? stage => { Console.WriteLine($"checkpoint stage {stage}"); Console.Out.Flush(); Thread.Sleep(pause); }
+            : null;
 
     private static ClipModel LoadModel(string? model, string? arch, int seed)
     {

@@ -19,11 +19,16 @@ public static class TrainingCheckpoint
     public const string ModelFile = "model.safetensors";
     public const string OptimizerFile = "optimizer.safetensors";
 
-    public static void Save(string directory, ClipTrainer trainer, TrainingProgress progress)
+    /// <summary>
+    /// Writes the checkpoint under a temporary name, then swaps it into place. <paramref name="stage"/>
+    /// (for tests and progress) hears "model", "optimizer" and "swap" as each part is done.
+    /// </summary>
+    public static void Save(string directory, ClipTrainer trainer, TrainingProgress progress, Action<string>? stage = null)
     {
         var full = Path.GetFullPath(directory);
         var parent = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);
+        Recover(full);   // leftovers of a save that crashed
         var temp = Path.Combine(parent, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         Directory.CreateDirectory(temp);
         try
@@ -31,6 +36,7 @@ public static class TrainingCheckpoint
             SafetensorsWriter.Write(Path.Combine(temp, ModelFile),
                 trainer.Model.Parameters.Select(kv => new SafetensorsItem(kv.Key, kv.Value, DType.F32)),
                 new Dictionary<string, string> { ["format"] = "pt" });
+            stage?.Invoke("model");
             var state = new List<SafetensorsItem>();
             foreach (var p in trainer.Optimizer.Parameters)
             {
@@ -46,10 +52,13 @@ public static class TrainingCheckpoint
                 ["position"] = progress.Position.ToString(CultureInfo.InvariantCulture),
                 ["seed"] = progress.Seed.ToString(CultureInfo.InvariantCulture),
             });
+            stage?.Invoke("optimizer");
             if (Directory.Exists(full))
             {
-                var old = full + $".{Guid.NewGuid():N}.old";
+                // Between these two moves only the aside copy exists; Recover puts it back after a crash.
+                var old = AsideName(full);
                 Directory.Move(full, old);
+                stage?.Invoke("swap");
                 Directory.Move(temp, full);
                 Directory.Delete(old, recursive: true);
             }
@@ -60,6 +69,29 @@ public static class TrainingCheckpoint
             try { Directory.Delete(temp, recursive: true); } catch (IOException) { }
             throw;
         }
+    }
+
+    private static string AsideName(string full) => full + ".old";
+
+    /// <summary>
+    /// Repairs what a crash during <see cref="Save"/> can leave: if the checkpoint was moved aside but
+    /// its replacement not yet moved in, the aside copy goes back; unfinished temporary copies are
+    /// deleted. Returns true when a checkpoint exists afterwards.
+    /// </summary>
+    public static bool Recover(string directory)
+    {
+        var full = Path.GetFullPath(directory);
+        var parent = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(parent)) return false;
+        var aside = AsideName(full);
+        if (Directory.Exists(aside))
+        {
+            if (Directory.Exists(full)) Directory.Delete(aside, recursive: true);   // the swap finished; only the cleanup did not
+            else Directory.Move(aside, full);
+        }
+        foreach (var temp in Directory.GetDirectories(parent, $".{Path.GetFileName(full)}.*.tmp"))
+            Directory.Delete(temp, recursive: true);
+        return Directory.Exists(full);
     }
 
     /// <summary>

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ClipSharp.Testing;
+
+namespace ClipSharp.Cli.Tests;
+
+/// <summary>
+/// `clipsharp train` killed (SIGKILL, as a separate process) in the middle of writing a checkpoint, twice —
+/// once while the new checkpoint is half written, once after the old one was moved aside — then resumed:
+/// the previous checkpoint survives both, at most the steps since it are lost, and the resumed run's
+/// losses equal an uninterrupted run's bit for bit.
+/// </summary>
+[Collection("Console")]
+public class TrainKillResumeTests
+{
+    private static string[] Arguments(CliHarness.TempDir dir, string run)
+    {
+        var images = Fixtures.Path("vit-tiny", "images");
+        if (!File.Exists(dir.File("pairs.csv")))
+            File.WriteAllLines(dir.File("pairs.csv"),
+            [
+                "filepath,title",
+                $"{Path.Combine(images, "astronaut.png")},a photo of an astronaut",
+                $"{Path.Combine(images, "camera.png")},a camera",
+                $"{Path.Combine(images, "chelsea.png")},a photo of a cat",
+                $"{Path.Combine(images, "coffee_progressive.jpg")},two cups of coffee",
+                $"{Path.Combine(images, "rocket.png")},a rocket",
+            ]);
+        return ["train", "--data", dir.File("pairs.csv"), "--model", Fixtures.Path("vit-tiny", "openai", "model.safetensors"),
+            "--out", dir.File(run), "--batch", "2", "--steps", "8", "--warmup", "1", "--save-every", "2", "--threads", "2"];
+    }
+
+    /// <summary>The loss logged for each step, the latest line winning (a resumed run repeats steps).</summary>
+    private static SortedDictionary<long, double> Losses(string run)
+    {
+        var losses = new SortedDictionary<long, double>();
+        foreach (var line in File.ReadAllLines(Path.Combine(run, "metrics.jsonl")))
+        {
+            using var doc = JsonDocument.Parse(line);
+            if (doc.RootElement.TryGetProperty("loss", out var loss))
+                losses[doc.RootElement.GetProperty("step").GetInt64()] = loss.GetDouble();
+        }
+        return losses;
+    }
+
+    /// <summary>Runs the CLI as a child process and kills it when <paramref name="killAt"/> appears on its stdout for the <paramref name="occurrence"/>th time.</summary>
+    private static (bool Killed, string Output) RunChild(string[] args, string? killAt, int occurrence)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ClipSharp.Cli.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["CLIPSHARP_TEST_SAVE_PAUSE_MS"] = killAt is null ? "" : "3000";
+        using var process = Process.Start(psi)!;
+        var output = new System.Text.StringBuilder();
+        int seen = 0;
+        bool killed = false;
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.BeginErrorReadLine();
+        while (process.StandardOutput.ReadLine() is { } line)
+        {
+            lock (output) output.AppendLine(line);
+            if (killAt is not null && line == killAt && ++seen == occurrence)
+            {
+                process.Kill(entireProcessTree: true);
+                killed = true;
+                break;
+            }
+        }
+        Assert.True(process.WaitForExit(60_000), "the child did not exit");
+        if (!killed) Assert.True(process.ExitCode == 0, output.ToString());
+        return (killed, output.ToString());
+    }
+
+    [Fact]
+    public void KilledDuringSavesThenResumedReproducesTheUninterruptedRun()
+    {
+        using var dir = new CliHarness.TempDir();
+        var (code, _, stderr) = CliHarness.Run(Arguments(dir, "straight"));
+        Assert.True(code == 0, stderr);
+        var straight = Losses(dir.File("straight"));
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), straight.Keys);
+
+        var run = dir.File("killed");
+        var checkpoint = Path.Combine(run, "checkpoint");
+        string[] resume = [.. Arguments(dir, "killed"), "--resume"];
+
+        // 1. Killed while the step-4 checkpoint's weights are written to its temporary folder.
+        var (killed, output) = RunChild(Arguments(dir, "killed"), "checkpoint stage model", occurrence: 2);
+        Assert.True(killed, output);
+        Assert.True(Directory.Exists(checkpoint));
+        Assert.Contains(Directory.GetDirectories(run, "*", SearchOption.TopDirectoryOnly), d => d.EndsWith(".tmp"));
+
+        // 2. Resumed from step 2, and killed after the step-4 checkpoint's predecessor was moved aside:
+        // for a moment no checkpoint has the real name.
+        (killed, output) = RunChild(resume, "checkpoint stage swap", occurrence: 1);
+        Assert.True(killed, output);
+        Assert.Contains("resumed from", output);
+        Assert.Contains("at step 2", output);
+        Assert.False(Directory.Exists(checkpoint));
+
+        // 3. Resumed again: the aside copy (step 2) is put back, the half-done copy discarded, and the run finishes.
+        (killed, output) = RunChild(resume, null, 0);
+        Assert.False(killed);
+        Assert.Contains("at step 2", output);
+        Assert.DoesNotContain(Directory.GetDirectories(run), d => d.EndsWith(".tmp") || d.EndsWith(".old"));
+        var resumed = Losses(run);
+        Assert.Equal(straight.Keys, resumed.Keys);
+        foreach (var (step, loss) in straight)
+            Assert.True(loss == resumed[step], $"step {step}: loss {resumed[step]:R} after the kills vs {loss:R} uninterrupted");
+    }
+}
