@@ -1,0 +1,271 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace ClipSharp.Tensors.Kernels;
+
+// Letters: R rows (activations), I in-features (K), O out-features (N).
+
+/// <summary>
+/// A linear layer's weight W (O, I) quantised for int8 inference: per output channel o a symmetric
+/// scale s_w[o] = max|W[o, :]| / 127 and q[o, i] = round(W[o, i] / s_w[o]) in [−127, 127], packed for the
+/// micro-kernel (panels of 16 outputs; inside a panel, groups of 4 consecutive inputs per output, the
+/// layout VPDPBUSD reads), plus Σ_i q[o, i] per output for the unsigned-activation correction.
+/// </summary>
+public sealed class Int8Weights
+{
+    internal const int PanelWidth = 16, Group = 4;
+
+    internal readonly sbyte[] Packed;
+    internal readonly float[] Scales;
+    internal readonly int[] ColumnSums;
+
+    /// <summary>I, the reduction length, and I rounded up to a multiple of 4.</summary>
+    public int InFeatures { get; }
+    internal int PaddedIn { get; }
+
+    /// <summary>O.</summary>
+    public int OutFeatures { get; }
+    internal int Panels => (OutFeatures + PanelWidth - 1) / PanelWidth;
+
+    private Int8Weights(int inFeatures, int outFeatures)
+    {
+        (InFeatures, OutFeatures) = (inFeatures, outFeatures);
+        PaddedIn = (inFeatures + Group - 1) / Group * Group;
+        Packed = GC.AllocateUninitializedArray<sbyte>(Panels * PanelWidth * PaddedIn, pinned: true);
+        Scales = new float[outFeatures];
+        ColumnSums = new int[outFeatures];
+    }
+
+    /// <summary>Quantises W (O, I), row-major as PyTorch stores nn.Linear weights.</summary>
+    public static Int8Weights Quantize(ReadOnlySpan<float> weight, int outFeatures, int inFeatures)
+    {
+        if (weight.Length != outFeatures * inFeatures)
+            throw new ArgumentException($"weight has {weight.Length} values, expected {outFeatures}×{inFeatures}");
+        var result = new Int8Weights(inFeatures, outFeatures);
+        Array.Clear(result.Packed);
+        for (int o = 0; o < outFeatures; o++)
+        {
+            var row = weight.Slice(o * inFeatures, inFeatures);
+            float max = 0;
+            foreach (var v in row) max = MathF.Max(max, MathF.Abs(v));
+            float scale = max / 127f, inverse = max > 0 ? 127f / max : 0f;
+            result.Scales[o] = scale;
+            int panel = o / PanelWidth, lane = o % PanelWidth, sum = 0;
+            for (int i = 0; i < inFeatures; i++)
+            {
+                int q = Math.Clamp((int)MathF.Round(row[i] * inverse), -127, 127);
+                sum += q;
+                result.Packed[PackedIndex(result.PaddedIn, panel, lane, i)] = (sbyte)q;
+            }
+            result.ColumnSums[o] = sum;
+        }
+        return result;
+    }
+
+    /// <summary>Where q[o, i] lives: panel p, group i/4, lane (o mod 16), byte i mod 4.</summary>
+    internal static int PackedIndex(int paddedIn, int panel, int lane, int i) =>
+        panel * PanelWidth * paddedIn + (i / Group) * (PanelWidth * Group) + lane * Group + i % Group;
+
+    /// <summary>Bytes held (the packed weights, scales and sums).</summary>
+    public long Bytes => Packed.Length + 8L * OutFeatures;
+}
+
+/// <summary>
+/// Dynamic int8 linear layers: y[r, o] = s_x[r]·s_w[o]·Σ_i q_x[r, i]·q_w[o, i] + bias[o], where each
+/// activation row is quantised on the fly with its own symmetric scale s_x[r] = max|x[r, :]| / 127.
+/// The product runs as unsigned × signed bytes (q_x + 128, VPDPBUSD's operand types) with the exact
+/// correction −128·Σ_i q_w[o, i], so the int32 sums equal the signed products exactly on every path.
+/// </summary>
+public static unsafe class Int8Linear
+{
+    private const int TileRows = 4;         // micro-tile: 4 rows × 16 outputs (8 accumulators)
+    private const int RowBlock = 64;        // rows per task (their bytes stay in L2 across panels)
+    private const int PanelBlock = 8;       // panels per task
+
+    /// <summary>True when the host runs the AVX-VNNI micro-kernel (else the scalar reference runs).</summary>
+    public static bool HasVnni => AvxVnni.IsSupported;
+
+    /// <summary>
+    /// y = (accumulate ? y : 0) + dequantised (x · Wᵀ) + bias, then <paramref name="epilogue"/> on each
+    /// finished row segment. x (R, I) row-major; y (R, O) row-major; bias empty or O long.
+    /// <paramref name="reference"/> forces the scalar path (tests compare the two bit for bit).
+    /// </summary>
+    public static void Forward(ComputeContext ctx, Span<float> y, ReadOnlySpan<float> x, Int8Weights w, ReadOnlySpan<float> bias,
+        int rows, bool accumulate = false, GemmRowEpilogue? epilogue = null, bool reference = false)
+    {
+        int k = w.InFeatures, n = w.OutFeatures, kp = w.PaddedIn;
+        if (x.Length < (long)rows * k) throw new ArgumentException($"x holds {x.Length} values, expected {rows}×{k}");
+        if (y.Length < (long)rows * n) throw new ArgumentException($"y holds {y.Length} values, expected {rows}×{n}");
+        if (!bias.IsEmpty && bias.Length != n) throw new ArgumentException($"bias has {bias.Length} values, expected {n}");
+        if (rows == 0) return;
+        var quantized = GC.AllocateUninitializedArray<byte>(rows * kp, pinned: true);
+        var scales = new float[rows];
+        QuantizeRows(ctx, x, rows, k, kp, quantized, scales);
+
+        bool vnni = !reference && AvxVnni.IsSupported && ctx.Isa >= IsaLevel.Avx2;
+        int rowBlocks = (rows + RowBlock - 1) / RowBlock, panelBlocks = (w.Panels + PanelBlock - 1) / PanelBlock;
+        fixed (float* py = y, pbias = bias)
+        fixed (byte* pa = quantized)
+        fixed (sbyte* pb = w.Packed)
+        {
+            var job = new Job
+            {
+                Y = py, A = pa, B = pb, Bias = pbias, HasBias = !bias.IsEmpty, RowCount = rows, N = n, Kp = kp,
+                RowScales = scales, Weights = w, Accumulate = accumulate, Epilogue = epilogue, Vnni = vnni,
+            };
+            ctx.For(rowBlocks * panelBlocks, t => job.Tile(t / panelBlocks, t % panelBlocks));
+        }
+    }
+
+    /// <summary>Per row: s = max|x| / 127, a = round(x · 127 / max) + 128 in [1, 255]; padding bytes are 128 (zero).</summary>
+    internal static void QuantizeRows(ComputeContext ctx, ReadOnlySpan<float> x, int rows, int k, int kp, byte[] a, float[] scales)
+    {
+        fixed (float* px = x)
+        {
+            var source = px;
+            ctx.For(Math.Min(rows, ctx.Threads * 4), chunk =>
+            {
+                int per = (rows + ctx.Threads * 4 - 1) / (ctx.Threads * 4);
+                for (int r = chunk * per; r < Math.Min(rows, (chunk + 1) * per); r++)
+                {
+                    var row = new ReadOnlySpan<float>(source + (long)r * k, k);
+                    float max = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(row);
+                    max = MathF.Abs(max);
+                    float inverse = max > 0 ? 127f / max : 0f;
+                    scales[r] = max / 127f;
+                    var dst = a.AsSpan(r * kp, kp);
+                    int i = 0;
+                    if (Vector256.IsHardwareAccelerated)
+                    {
+                        var inv = Vector256.Create(inverse);
+                        float* start = source + (long)r * k;
+                        Vector256<int> Quantize(int at) =>
+                            Vector256.ConvertToInt32(Vector256.Round(Vector256.Load(start + at) * inv)) + Vector256.Create(128);
+                        for (; i + 32 <= k; i += 32)
+                        {
+                            var low = Vector256.Narrow(Quantize(i), Quantize(i + 8)).AsUInt16();
+                            var high = Vector256.Narrow(Quantize(i + 16), Quantize(i + 24)).AsUInt16();
+                            Vector256.Narrow(low, high).StoreUnsafe(ref MemoryMarshal.GetReference(dst), (nuint)i);
+                        }
+                    }
+                    for (; i < k; i++) dst[i] = (byte)((int)MathF.Round(row[i] * inverse) + 128);
+                    dst[k..].Fill(128);
+                }
+            });
+        }
+    }
+
+    private sealed class Job
+    {
+        public float* Y;
+        public byte* A;
+        public sbyte* B;
+        public float* Bias;
+        public bool HasBias, Accumulate, Vnni;
+        public int RowCount, N, Kp;
+        public float[] RowScales = [];
+        public Int8Weights Weights = null!;
+        public GemmRowEpilogue? Epilogue;
+
+        public void Tile(int rowBlock, int panelBlock)
+        {
+            int r0 = rowBlock * RowBlock, r1 = Math.Min(RowCount, r0 + RowBlock);
+            int p0 = panelBlock * PanelBlock, p1 = Math.Min(Weights.Panels, p0 + PanelBlock);
+            int* acc = stackalloc int[TileRows * Int8Weights.PanelWidth];
+            for (int p = p0; p < p1; p++)
+            {
+                var panel = B + (long)p * Int8Weights.PanelWidth * Kp;
+                for (int r = r0; r < r1; r += TileRows)
+                {
+                    int count = Math.Min(TileRows, r1 - r);
+                    if (Vnni && count == TileRows) MicroVnni(A + (long)r * Kp, Kp, panel, acc);
+                    else MicroReference(A + (long)r * Kp, Kp, panel, acc, count);
+                    Store(acc, r, count, p);
+                }
+            }
+        }
+
+        /// <summary>y = s_x·s_w·(acc − 128·Σq_w) (+ y) + bias for one micro-tile, then the epilogue.</summary>
+        private void Store(int* acc, int r, int count, int panel)
+        {
+            int j0 = panel * Int8Weights.PanelWidth, width = Math.Min(Int8Weights.PanelWidth, N - j0);
+            var scales = Weights.Scales;
+            var sums = Weights.ColumnSums;
+            for (int i = 0; i < count; i++)
+            {
+                float sx = RowScales[r + i];
+                float* row = Y + (long)(r + i) * N + j0;
+                int j = 0;
+                if (Vector256.IsHardwareAccelerated && width == Int8Weights.PanelWidth)
+                {
+                    // The same operations, in the same order, as the scalar loop below.
+                    fixed (float* ps = scales)
+                    fixed (int* pk = sums)
+                        for (; j < Int8Weights.PanelWidth; j += 8)
+                        {
+                            var total = Vector256.Load(acc + i * Int8Weights.PanelWidth + j) - Vector256.Load(pk + j0 + j) * 128;
+                            var v = Vector256.ConvertToSingle(total) * (Vector256.Create(sx) * Vector256.Load(ps + j0 + j));
+                            if (Accumulate) v = Vector256.Load(row + j) + v;
+                            if (HasBias) v += Vector256.Load(Bias + j0 + j);
+                            v.Store(row + j);
+                        }
+                }
+                for (; j < width; j++)
+                {
+                    float v = (float)(acc[i * Int8Weights.PanelWidth + j] - 128 * sums[j0 + j]) * (sx * scales[j0 + j]);
+                    if (Accumulate) v = row[j] + v;
+                    if (HasBias) v += Bias[j0 + j];
+                    row[j] = v;
+                }
+                Epilogue?.Invoke(new Span<float>(row, width), r + i, j0);
+            }
+        }
+    }
+
+    /// <summary>The scalar reference: acc[i, j] = Σ_k a[i, k]·q[j, k] over the packed panel.</summary>
+    private static void MicroReference(byte* a, int kp, sbyte* panel, int* acc, int count)
+    {
+        for (int i = 0; i < count; i++)
+            for (int j = 0; j < Int8Weights.PanelWidth; j++)
+            {
+                int sum = 0;
+                for (int g = 0; g < kp / Int8Weights.Group; g++)
+                    for (int b = 0; b < Int8Weights.Group; b++)
+                        sum += a[(long)i * kp + g * Int8Weights.Group + b] * panel[g * Int8Weights.PanelWidth * Int8Weights.Group + j * Int8Weights.Group + b];
+                acc[i * Int8Weights.PanelWidth + j] = sum;
+            }
+    }
+
+    /// <summary>4 rows × 16 outputs with VPDPBUSD (two 8-lane int32 accumulators per row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroVnni(byte* a, int kp, sbyte* panel, int* acc)
+    {
+        Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default,
+            c20 = default, c21 = default, c30 = default, c31 = default;
+        byte* a0 = a, a1 = a + kp, a2 = a + 2 * kp, a3 = a + 3 * kp;
+        sbyte* b = panel;
+        for (int k = 0; k < kp; k += Int8Weights.Group, b += Int8Weights.PanelWidth * Int8Weights.Group)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 32);
+            var x0 = Vector256.Create(*(int*)(a0 + k)).AsByte();
+            var x1 = Vector256.Create(*(int*)(a1 + k)).AsByte();
+            var x2 = Vector256.Create(*(int*)(a2 + k)).AsByte();
+            var x3 = Vector256.Create(*(int*)(a3 + k)).AsByte();
+            c00 = AvxVnni.MultiplyWideningAndAdd(c00, x0, b0);
+            c01 = AvxVnni.MultiplyWideningAndAdd(c01, x0, b1);
+            c10 = AvxVnni.MultiplyWideningAndAdd(c10, x1, b0);
+            c11 = AvxVnni.MultiplyWideningAndAdd(c11, x1, b1);
+            c20 = AvxVnni.MultiplyWideningAndAdd(c20, x2, b0);
+            c21 = AvxVnni.MultiplyWideningAndAdd(c21, x2, b1);
+            c30 = AvxVnni.MultiplyWideningAndAdd(c30, x3, b0);
+            c31 = AvxVnni.MultiplyWideningAndAdd(c31, x3, b1);
+        }
+        c00.Store(acc); c01.Store(acc + 8);
+        c10.Store(acc + 16); c11.Store(acc + 24);
+        c20.Store(acc + 32); c21.Store(acc + 40);
+        c30.Store(acc + 48); c31.Store(acc + 56);
+    }
+}
