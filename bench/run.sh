@@ -19,13 +19,20 @@ echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; load: $(
 peer=$(OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 "$here/bench/peer/bench_torch.py" --config "$here/src/ClipSharp/Models/Presets/$arch.json" \
   --weights "$weights" --tokens "$work/tokens.json" --batch "$batch" --text-batch "$text_batch" --threads "$(nproc)")
 ours=$("$here/clipsharp" bench --model "$weights" --texts-file "$work/prompts.json" --batch "$batch" --text-batch "$text_batch" --peak --json)
-echo "pytorch:   $peer"
-echo "clipsharp: $ours"
-/usr/bin/python3 - "$peer" "$ours" <<'PY'
+shared="${CLIPSHARP_SHARED:-$here/../shared}"
+int8=$("$here/clipsharp" bench --model "$weights" --texts-file "$work/prompts.json" --batch "$batch" --text-batch "$text_batch" --precision int8 \
+  --agreement-images "$shared/fixtures/vit-tiny/images" --json)
+echo "pytorch:        $peer"
+echo "clipsharp:      $ours"
+echo "clipsharp int8: $int8"
+/usr/bin/python3 - "$peer" "$ours" "$int8" <<'PY'
 import json, sys
-p, o = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+p, o, q = json.loads(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3])
 print(f"images/s: clipsharp {o['images_per_s']:.2f} vs pytorch {p['images_per_s']:.2f} -> {o['images_per_s'] / p['images_per_s']:.2f}x")
 print(f"texts/s:  clipsharp {o['texts_per_s']:.1f} vs pytorch {p['texts_per_s']:.1f} -> {o['texts_per_s'] / p['texts_per_s']:.2f}x")
 print(f"clipsharp image encoder: {o['image_gflops']:.1f} GFLOP/s = {o['image_fraction_of_peak']:.0%} of the measured FMA peak {o['peak_gflops']:.0f} GFLOP/s")
 print(f"peak RSS: clipsharp {o['peak_rss_mb']:.0f} MB vs pytorch {p['peak_rss_mb']:.0f} MB")
+print(f"int8 images/s: clipsharp {q['images_per_s']:.2f} vs pytorch fp32 {p['images_per_s']:.2f} -> {q['images_per_s'] / p['images_per_s']:.2f}x; "
+      f"texts/s {q['texts_per_s']:.1f} -> {q['texts_per_s'] / p['texts_per_s']:.2f}x; int8 vs fp32 image embeddings: cosine mean "
+      f"{q['int8_cosine_mean']:.5f}, min {q['int8_cosine_min']:.5f} over {q['int8_cosine_images']} images (random pixels + fixture images)")
 PY

@@ -24,7 +24,7 @@ public sealed partial class ClipPipeline
 
     /// <summary>The same pipeline with <see cref="DraftDecoding"/> on.</summary>
     public ClipPipeline WithDraftDecoding() =>
-        new(Model, Tokenizer, Context, ModelPath) { ImageConfig = ImageConfig, DraftDecoding = true };
+        new(Model, Tokenizer, Context, ModelPath, Precision) { ImageConfig = ImageConfig, DraftDecoding = true };
 
     /// <summary>
     /// Decodes and preprocesses one image file's bytes into (3, R, R) CHW floats; returns the decoded

@@ -17,21 +17,25 @@ public sealed partial class ClipPipeline
     /// <summary>Where the model came from (used to key caches).</summary>
     public string ModelPath { get; }
 
-    public ClipPipeline(ClipModel model, ClipTokenizer tokenizer, ComputeContext context, string modelPath)
+    public ClipPipeline(ClipModel model, ClipTokenizer tokenizer, ComputeContext context, string modelPath, Precision precision = Precision.Float32)
     {
         Model = model;
         Tokenizer = tokenizer;
         Context = context;
         ModelPath = modelPath;
+        Precision = precision;
         ImageConfig = Imaging.Preprocessing.PreprocessConfig.Clip(model.Config.Vision.ImageSize);
-        model.PackForInference(context);
+        model.PrepareForInference(precision, context);
     }
 
+    /// <summary>Arithmetic of the linear layers (int8 trades ~1% of embedding agreement for speed).</summary>
+    public Precision Precision { get; }
+
     /// <summary>Loads the model at <paramref name="modelPath"/> (any checkpoint format) with its tokenizer.</summary>
-    public static ClipPipeline Load(string modelPath, ComputeContext context)
+    public static ClipPipeline Load(string modelPath, ComputeContext context, Precision precision = Precision.Float32)
     {
         var model = ModelLoader.Load(modelPath);
-        return new(model, ClipTokenizer.ForModelDirectory(Directory.Exists(modelPath) ? modelPath : null), context, modelPath)
+        return new(model, ClipTokenizer.ForModelDirectory(Directory.Exists(modelPath) ? modelPath : null), context, modelPath, precision)
         {
             ImageConfig = DefaultImageConfig(modelPath, model.Config.Vision.ImageSize),
         };

@@ -67,4 +67,24 @@ public class PipelineTests
         Assert.All(model.Visual.LinearLayers.Concat(model.Text.Transformer.LinearLayers), l => Assert.False(l.IsPacked));
         Assert.NotEqual(texts, model.EncodeText(ctx, tokens, 2).Span.ToArray());   // the updated weights are the ones used
     }
+
+    [Theory]
+    [InlineData("vit-tiny")]
+    [InlineData("rn-tiny")]
+    public void Int8EmbeddingsAgreeWithFloat32OnTheFixtureImages(string fixture)
+    {
+        var modelPath = Fixtures.Path(fixture, "openai", "model.safetensors");
+        var images = Directory.GetFiles(Fixtures.Path(fixture, "images")).Order().ToArray();
+        var ctx = new ComputeContext(2);
+        var exact = ClipPipeline.Load(modelPath, ctx).EncodeImageFiles(images);
+        var int8 = ClipPipeline.Load(modelPath, ctx, Models.Precision.Int8);
+        Assert.All(int8.Model.Visual.LinearLayers.Concat(int8.Model.Text.Transformer.LinearLayers), l => Assert.True(l.IsQuantized));
+        var quantized = int8.EncodeImageFiles(images);
+        Assert.Equal(exact.Paths, quantized.Paths);
+        int n = exact.Features.Shape[0], e = exact.Features.Shape[1];
+        var cosines = Enumerable.Range(0, n).Select(i => System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(
+            exact.Features.Span.Slice(i * e, e), quantized.Features.Span.Slice(i * e, e))).ToArray();
+        Assert.True(cosines.Min() >= 0.99f, $"{fixture}: int8 vs fp32 cosine min {cosines.Min()}, mean {cosines.Average()}");
+        Assert.True(cosines.Min() < 1f, "int8 gave bit-identical features: the quantised path did not run");
+    }
 }

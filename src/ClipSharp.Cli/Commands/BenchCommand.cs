@@ -20,20 +20,46 @@ internal static class BenchCommand
         var modelPath = new Option<string?>("--model") { Description = "Checkpoint to time instead of a random preset" };
         var textsFile = new Option<string?>("--texts-file") { Description = "JSON array of prompts (default: \"a photo of a {label}.\" over the ImageNet classes)" };
         var peak = new Option<bool>("--peak") { Description = "Also measure the machine's float32 FMA peak" };
-        var cmd = new Command("bench", "Measure encoder throughput (random pixels, real prompts).") { arch, modelPath, batch, textBatch, threads, iterations, textsFile, peak, json };
+        var precision = ModelOptions.PrecisionOption();
+        var agreementImages = new Option<string[]>("--agreement-images")
+        {
+            Description = "With --precision int8: image files or folders whose int8 and fp32 embeddings are compared (cosine)",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var cmd = new Command("bench", "Measure encoder throughput (random pixels, real prompts).")
+            { arch, modelPath, batch, textBatch, threads, iterations, textsFile, peak, json, precision, agreementImages };
         cmd.SetAction(parse =>
         {
             var ctx = new ComputeContext(parse.GetValue(threads));
             var model = parse.GetValue(modelPath) is { } path
                 ? ModelLoader.Load(CommandHelpers.RequireFile(path, "--model"))
                 : ClipModel.Random(ModelConfigs.Preset(parse.GetValue(arch)!), seed: 0);
-            model.PackForInference(ctx);
+            var chosen = ModelOptions.ParsePrecision(parse.GetValue(precision)!);
+            (double Mean, double Min, int Count)? agreement = null;
+            if (chosen == Precision.Int8)
+            {
+                // Agreement with fp32 on random pixels and on the given images, before timing.
+                var probe = new List<Tensor> { RandomPixels(8, model.Config.Vision.ImageSize, seed: 1) };
+                var files = ImageFiles.Expand(parse.GetValue(agreementImages) ?? []);
+                if (files.Count > 0)
+                {
+                    var pre = new Imaging.Preprocessing.Preprocessor(Imaging.Preprocessing.PreprocessConfig.Clip(model.Config.Vision.ImageSize));
+                    var real = new Tensor(files.Count, 3, model.Config.Vision.ImageSize, model.Config.Vision.ImageSize);
+                    for (int i = 0; i < files.Count; i++) pre.Preprocess(Imaging.ImageDecoder.Decode(files[i]), real.Span.Slice(i * pre.OutputLength, pre.OutputLength));
+                    probe.Add(real);
+                }
+                model.PrepareForInference(Precision.Float32, ctx);
+                var exact = probe.Select(p => model.EncodeImage(ctx, p)).ToList();
+                model.ReleasePacked();
+                model.PrepareForInference(Precision.Int8, ctx);
+                var cosines = probe.SelectMany((p, i) => Cosines(exact[i], model.EncodeImage(ctx, p))).ToList();
+                agreement = (cosines.Average(), cosines.Min(), cosines.Count);
+            }
+            else model.PrepareForInference(Precision.Float32, ctx);
             var config = model.Config;
             int b = parse.GetValue(batch), tb = parse.GetValue(textBatch), iters = parse.GetValue(iterations);
             int r = config.Vision.ImageSize, l = config.Text.ContextLength;
-            var rng = new Random(0);
-            var pixels = new Tensor(b, 3, r, r);
-            foreach (ref var v in pixels.Span) v = (float)(rng.NextDouble() * 4 - 2);
+            var pixels = RandomPixels(b, r, seed: 0);
             var prompts = parse.GetValue(textsFile) is { } tf
                 ? EmbedCommand.ReadTexts(tf)
                 : ZeroShot.PromptSets.ImageNetClasses.Select(c => $"a photo of a {c}.").ToArray();
@@ -59,17 +85,42 @@ internal static class BenchCommand
                 text_tokens_computed = longest,
                 text_gflops = textRate * FlopCounter.Text(config, longest) / 1e9,
                 peak_rss_mb = PeakRssMegabytes(),
+                precision = chosen == Precision.Int8 ? "int8" : "fp32",
+                int8_cosine_mean = agreement?.Mean,
+                int8_cosine_min = agreement?.Min,
+                int8_cosine_images = agreement?.Count,
             };
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(result));
             else
             {
                 Console.WriteLine($"{result.arch}: {imageRate:F2} images/s (batch {b}, {result.image_gflops:F1} GFLOP/s), " +
                                   $"{textRate:F1} texts/s (batch {tb}, {result.text_gflops:F1} GFLOP/s), {ctx.Threads} threads, {ctx.Isa}, peak RSS {result.peak_rss_mb:F0} MB" +
-                                  (double.IsNaN(peakGflops) ? "" : $"; FMA peak {peakGflops:F0} GFLOP/s, image encoder at {result.image_fraction_of_peak:P0} of it"));
+                                  (double.IsNaN(peakGflops) ? "" : $"; FMA peak {peakGflops:F0} GFLOP/s, image encoder at {result.image_fraction_of_peak:P0} of it") +
+                                  (agreement is { } a ? $"; int8 vs fp32 image embeddings: cosine mean {a.Mean:F4}, min {a.Min:F4} over {a.Count} images" : ""));
             }
             return 0;
         });
         return cmd;
+    }
+
+    private static Tensor RandomPixels(int count, int size, int seed)
+    {
+        var rng = new Random(seed);
+        var pixels = new Tensor(count, 3, size, size);
+        foreach (ref var v in pixels.Span) v = (float)(rng.NextDouble() * 4 - 2);
+        return pixels;
+    }
+
+    /// <summary>Cosine similarity of matching rows of two (N, E) feature tensors.</summary>
+    internal static IEnumerable<double> Cosines(Tensor a, Tensor b)
+    {
+        int n = a.Shape[0], e = a.Shape[1];
+        for (int i = 0; i < n; i++)
+        {
+            var x = a.Span.Slice(i * e, e);
+            var y = b.Span.Slice(i * e, e);
+            yield return System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(x, y);
+        }
     }
 
     private static double Best(Action run, int items, int iterations)

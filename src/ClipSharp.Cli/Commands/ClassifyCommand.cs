@@ -1,3 +1,4 @@
+using ClipSharp.Models;
 using System.CommandLine;
 using System.Text.Json;
 using ClipSharp.ZeroShot;
@@ -63,6 +64,6 @@ internal static class ClassifyCommand
         ZeroShotClassifier Build() => ZeroShotClassifier.Build(labels, templates, prompts => pipeline.EncodeTexts(prompts, truncate: true));
         if (!useCache) return Build();
         return new ClassifierCache(ModelOptions.CacheDirectory())
-            .GetOrBuild(ClassifierCache.ModelId(pipeline.ModelPath), labels, templates, Build);
+            .GetOrBuild(ClassifierCache.ModelId(pipeline.ModelPath) + (pipeline.Precision == Precision.Int8 ? "|int8" : ""), labels, templates, Build);
     }
 }

@@ -25,8 +25,9 @@ internal static class EmbedCommand
         var output = new Option<string>("--out") { Description = "OUT.safetensors | OUT.npy | OUT.jsonl", Required = true };
         var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var batch = new Option<int>("--batch") { Description = "Items per forward pass", DefaultValueFactory = _ => 32 };
+        var precision = ModelOptions.PrecisionOption();
         var cmd = new Command("embed", "Encode images and texts into CLIP embeddings.")
-            { model, pixels, tokens, images, textsFile, text, normalize, truncate, output, threads, batch };
+            { model, pixels, tokens, images, textsFile, text, normalize, truncate, output, threads, batch, precision };
         cmd.SetAction(parse =>
         {
             var outPath = parse.GetValue(output)!;
@@ -35,7 +36,7 @@ internal static class EmbedCommand
                 throw new ArgumentException($"--out: unsupported extension '{ext}' (use .safetensors, .npy or .jsonl)");
             var modelPath = HubModelArgument.Resolve(parse.GetValue(model)!);
             var ctx = new ComputeContext(parse.GetValue(threads));
-            var pipeline = ClipPipeline.Load(modelPath, ctx);
+            var pipeline = ClipPipeline.Load(modelPath, ctx, ModelOptions.ParsePrecision(parse.GetValue(precision)!));
             var clip = pipeline.Model;
             int batchSize = Math.Max(1, parse.GetValue(batch));
 

@@ -16,6 +16,7 @@ internal sealed class IndexLocation
     public Option<string?> Db { get; } = new("--db") { Description = "Index database (default DIR/.clipsharp/index.db; alone, it names its folder)" };
     public Option<string?> Model { get; } = new("--model") { Description = "Model (default: the one the index was built with)" };
     public Option<int> Threads { get; } = new("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+    public Option<string> Precision { get; } = ModelOptions.PrecisionOption();
 
     /// <summary>Adds --dir and --db, and with <paramref name="withModel"/> also --model and --threads.</summary>
     public void AddTo(Command command, bool withModel)
@@ -25,6 +26,7 @@ internal sealed class IndexLocation
         if (!withModel) return;
         command.Options.Add(Model);
         command.Options.Add(Threads);
+        command.Options.Add(Precision);
     }
 
     /// <summary>Opens the index named by --dir (with an optional --db) or by --db alone.</summary>
@@ -47,7 +49,7 @@ internal sealed class IndexLocation
             if (!File.Exists(modelPath) && !Directory.Exists(modelPath))
                 throw new FileNotFoundException($"the index was built with {modelPath}, which is gone: pass --model", modelPath);
         }
-        var pipeline = ClipPipeline.Load(modelPath, new ComputeContext(parse.GetValue(Threads)));
+        var pipeline = ClipPipeline.Load(modelPath, new ComputeContext(parse.GetValue(Threads)), ModelOptions.ParsePrecision(parse.GetValue(Precision)!));
         if (index.Dimension is { } d && d != pipeline.Model.Config.EmbedDim)
             throw new ArgumentException($"--model {modelPath} gives {pipeline.Model.Config.EmbedDim}-d embeddings, the index holds {d}-d ones of {index.ModelId}");
         return new ClipImageEmbedder(pipeline, modelPath);

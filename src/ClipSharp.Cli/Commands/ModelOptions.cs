@@ -10,6 +10,21 @@ internal sealed class ModelOptions
     public Option<int> Threads { get; } = new("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
     public Option<int> Batch { get; } = new("--batch") { Description = "Images per forward pass", DefaultValueFactory = _ => 32 };
     public Option<bool> FastDecode { get; } = new("--fast-decode") { Description = "Decode large JPEGs at reduced size in the DCT domain (faster, not pixel-identical)" };
+    public Option<string> Precision { get; } = PrecisionOption();
+
+    /// <summary>--precision fp32|int8, shared by every command that encodes.</summary>
+    public static Option<string> PrecisionOption() => new("--precision")
+    {
+        Description = "Linear layers in fp32 (exact) or int8 (dynamic quantisation: faster, embeddings within ~1% cosine)",
+        DefaultValueFactory = _ => "fp32",
+    };
+
+    public static Models.Precision ParsePrecision(string value) => value.ToLowerInvariant() switch
+    {
+        "fp32" or "float32" => Models.Precision.Float32,
+        "int8" => Models.Precision.Int8,
+        _ => throw new ArgumentException($"--precision: expected fp32 or int8, got '{value}'"),
+    };
 
     public void AddTo(Command command)
     {
@@ -17,6 +32,7 @@ internal sealed class ModelOptions
         command.Options.Add(Threads);
         command.Options.Add(Batch);
         command.Options.Add(FastDecode);
+        command.Options.Add(Precision);
     }
 
     public ClipPipeline Load(ParseResult parse) => Load(parse, HubModelArgument.Resolve(parse.GetValue(Model)!));
@@ -24,7 +40,7 @@ internal sealed class ModelOptions
     /// <summary>The pipeline for an already resolved model path (see <see cref="HubModelArgument.Resolve"/>).</summary>
     public ClipPipeline Load(ParseResult parse, string modelPath)
     {
-        var pipeline = ClipPipeline.Load(modelPath, new ComputeContext(parse.GetValue(Threads)));
+        var pipeline = ClipPipeline.Load(modelPath, new ComputeContext(parse.GetValue(Threads)), ParsePrecision(parse.GetValue(Precision)!));
         return parse.GetValue(FastDecode) ? pipeline.WithDraftDecoding() : pipeline;
     }
 

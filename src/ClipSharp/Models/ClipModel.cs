@@ -46,15 +46,24 @@ public sealed partial class ClipModel
     public static ClipModel Random(ClipConfig config, int seed) => new(config, new RandomInitSource(seed));
 
     /// <summary>
-    /// Packs every linear layer's weight once into the GEMM's panel layout for inference (costs a
-    /// second copy of those weights). Training releases the packing before it changes weights.
+    /// Prepares every linear layer for inference at <paramref name="precision"/>: float32 packs each weight
+    /// once into the GEMM's panel layout (a second copy of those weights); int8 quantises them (a quarter
+    /// of the size) and runs those layers in int8 with per-row activation scales. Training releases both
+    /// before it changes weights. Convolutions, attention and normalisation stay float32.
     /// </summary>
-    public void PackForInference(ComputeContext? ctx = null)
+    public void PrepareForInference(Precision precision = Precision.Float32, ComputeContext? ctx = null)
     {
-        foreach (var layer in Visual.LinearLayers.Concat(Text.Transformer.LinearLayers)) layer.PackForInference(ctx);
+        foreach (var layer in Visual.LinearLayers.Concat(Text.Transformer.LinearLayers))
+        {
+            if (precision == Precision.Int8) layer.QuantizeForInference();
+            else layer.PackForInference(ctx);
+        }
     }
 
-    /// <summary>Drops the packed copies made by <see cref="PackForInference"/>.</summary>
+    /// <summary>Float32 inference with pre-packed weights (<see cref="PrepareForInference"/>).</summary>
+    public void PackForInference(ComputeContext? ctx = null) => PrepareForInference(Precision.Float32, ctx);
+
+    /// <summary>Drops the packed and quantised copies made by <see cref="PrepareForInference"/>.</summary>
     public void ReleasePacked()
     {
         foreach (var layer in Visual.LinearLayers.Concat(Text.Transformer.LinearLayers)) layer.ReleasePacked();
@@ -103,4 +112,13 @@ public sealed partial class ClipModel
         }
         return result;
     }
+}
+
+/// <summary>Arithmetic of the linear layers at inference.</summary>
+public enum Precision
+{
+    /// <summary>float32 throughout (bit-for-bit the reference path).</summary>
+    Float32,
+    /// <summary>Dynamic int8 linear layers (weights per channel, activations per row); the rest float32.</summary>
+    Int8,
 }

@@ -61,8 +61,19 @@ public sealed partial class LinearLayer
     public void PackForInference(ComputeContext? ctx = null) =>
         _packed ??= Gemm.PackB(Weight.Span, InFeatures, transB: true, k: InFeatures, n: OutFeatures, ctx);
 
-    /// <summary>Drops the packed copy (before the weight is updated in place).</summary>
-    public void ReleasePacked() => _packed = null;
+    /// <summary>Drops the packed and quantised copies (before the weight is updated in place).</summary>
+    public void ReleasePacked() => (_packed, _int8) = (null, null);
+
+    private Int8Weights? _int8;
+
+    /// <summary>True while this layer runs in int8 (<see cref="QuantizeForInference"/>).</summary>
+    public bool IsQuantized => _int8 is not null;
+
+    /// <summary>
+    /// Switches inference to dynamic int8: W quantised once per output channel, activations per row on
+    /// each call (see <see cref="Int8Linear"/>). Released like the packed copy when training changes W.
+    /// </summary>
+    public void QuantizeForInference() => _int8 ??= Int8Weights.Quantize(Weight.Span, OutFeatures, InFeatures);
 
     /// <summary>x: (..., I) → (..., O).</summary>
     /// <summary>y = x Wᵀ + b, then <paramref name="epilogue"/> (e.g. an activation) fused into the GEMM.</summary>
@@ -88,7 +99,9 @@ public sealed partial class LinearLayer
     {
         var bias = Bias is null ? default : Bias.Span;
         int rows = x.Length / InFeatures;
-        if (_packed is { } packed)
+        if (_int8 is { } quantized)
+            Int8Linear.Forward(ctx, y.Span, x.Contiguous().Span, quantized, bias, rows, accumulate, epilogue);
+        else if (_packed is { } packed)
             Gemm.Multiply(ctx, y.Span, OutFeatures, x.Contiguous().Span, InFeatures, packed, rows, accumulate, bias, epilogue: epilogue);
         else
             Linear.Forward(ctx, y.Span, x.Contiguous().Span, Weight.Span, bias, rows, InFeatures, OutFeatures, accumulate, epilogue);
