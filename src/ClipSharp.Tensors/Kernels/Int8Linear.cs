@@ -173,21 +173,27 @@ public static unsafe class Int8Linear
         {
             int r0 = rowBlock * RowBlock, r1 = Math.Min(RowCount, r0 + RowBlock);
             int p0 = panelBlock * PanelBlock, p1 = Math.Min(Weights.Panels, p0 + PanelBlock);
+            int j0 = p0 * Int8Weights.PanelWidth, j1 = Math.Min(N, p1 * Int8Weights.PanelWidth);
             int* acc = stackalloc int[TileRows * Int8Weights.PanelWidth];
-            for (int p = p0; p < p1; p++)
+            // A micro-tile's rows stay in L1 while it sweeps the block's panels (in L2); the epilogue then
+            // sees each row's whole block segment at once.
+            for (int r = r0; r < r1; r += TileRows)
             {
-                var panel = B + (long)p * Int8Weights.PanelWidth * Kp;
-                for (int r = r0; r < r1; r += TileRows)
+                int count = Math.Min(TileRows, r1 - r);
+                for (int p = p0; p < p1; p++)
                 {
-                    int count = Math.Min(TileRows, r1 - r);
+                    var panel = B + (long)p * Int8Weights.PanelWidth * Kp;
                     if (Vnni && count == TileRows) MicroVnni(A + (long)r * Kp, Kp, panel, acc);
                     else MicroReference(A + (long)r * Kp, Kp, panel, acc, count);
                     Store(acc, r, count, p);
                 }
+                if (Epilogue is { } epilogue)
+                    for (int i = 0; i < count; i++)
+                        epilogue(new Span<float>(Y + (long)(r + i) * N + j0, j1 - j0), r + i, j0);
             }
         }
 
-        /// <summary>y = s_x·s_w·(acc − 128·Σq_w) (+ y) + bias for one micro-tile, then the epilogue.</summary>
+        /// <summary>y = s_x·s_w·(acc − 128·Σq_w) (+ y) + bias for one micro-tile.</summary>
         private void Store(int* acc, int r, int count, int panel)
         {
             int j0 = panel * Int8Weights.PanelWidth, width = Math.Min(Int8Weights.PanelWidth, N - j0);
@@ -219,7 +225,6 @@ public static unsafe class Int8Linear
                     if (HasBias) v += Bias[j0 + j];
                     row[j] = v;
                 }
-                Epilogue?.Invoke(new Span<float>(row, width), r + i, j0);
             }
         }
     }
