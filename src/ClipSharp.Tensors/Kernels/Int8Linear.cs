@@ -80,8 +80,8 @@ public sealed class Int8Weights
 /// </summary>
 public static unsafe class Int8Linear
 {
-    private const int TileRows = 4;         // micro-tile: 4 rows × 16 outputs (8 accumulators)
-    private const int RowBlock = 64;        // rows per task (their bytes stay in L2 across panels)
+    private const int TileRows = 6;         // micro-tile: 6 rows × 16 outputs (12 accumulators: VEX-encoded VNNI has 16 registers)
+    private const int RowBlock = 96;        // rows per task (their bytes stay in L2 across panels)
     private const int PanelBlock = 8;       // panels per task
 
     /// <summary>True when the host runs the AVX-VNNI micro-kernel (else the scalar reference runs).</summary>
@@ -100,7 +100,10 @@ public static unsafe class Int8Linear
         if (y.Length < (long)rows * n) throw new ArgumentException($"y holds {y.Length} values, expected {rows}×{n}");
         if (!bias.IsEmpty && bias.Length != n) throw new ArgumentException($"bias has {bias.Length} values, expected {n}");
         if (rows == 0) return;
-        var quantized = GC.AllocateUninitializedArray<byte>(rows * kp, pinned: true);
+        // Rows are padded to whole micro-tiles with zero activations (byte 128), so every tile runs the fast kernel.
+        int paddedRows = (rows + TileRows - 1) / TileRows * TileRows;
+        var quantized = GC.AllocateUninitializedArray<byte>(paddedRows * kp, pinned: true);
+        quantized.AsSpan(rows * kp).Fill(128);
         var scales = new float[rows];
         QuantizeRows(ctx, x, rows, k, kp, quantized, scales);
 
@@ -183,7 +186,7 @@ public static unsafe class Int8Linear
                 for (int p = p0; p < p1; p++)
                 {
                     var panel = B + (long)p * Int8Weights.PanelWidth * Kp;
-                    if (Vnni && count == TileRows) MicroVnni(A + (long)r * Kp, Kp, panel, acc);
+                    if (Vnni) MicroVnni(A + (long)r * Kp, Kp, panel, acc);   // padded rows: always a whole tile
                     else MicroReference(A + (long)r * Kp, Kp, panel, acc, count);
                     Store(acc, r, count, p);
                 }
@@ -243,34 +246,39 @@ public static unsafe class Int8Linear
             }
     }
 
-    /// <summary>4 rows × 16 outputs with VPDPBUSD (two 8-lane int32 accumulators per row).</summary>
+    /// <summary>6 rows × 16 outputs with VPDPBUSD (two 8-lane int32 accumulators per row).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MicroVnni(byte* a, int kp, sbyte* panel, int* acc)
     {
-        Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default,
-            c20 = default, c21 = default, c30 = default, c31 = default;
-        byte* a0 = a, a1 = a + kp, a2 = a + 2 * kp, a3 = a + 3 * kp;
+        Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+            c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         sbyte* b = panel;
         for (int k = 0; k < kp; k += Int8Weights.Group, b += Int8Weights.PanelWidth * Int8Weights.Group)
         {
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + 32);
-            var x0 = Vector256.Create(*(int*)(a0 + k)).AsByte();
-            var x1 = Vector256.Create(*(int*)(a1 + k)).AsByte();
-            var x2 = Vector256.Create(*(int*)(a2 + k)).AsByte();
-            var x3 = Vector256.Create(*(int*)(a3 + k)).AsByte();
-            c00 = AvxVnni.MultiplyWideningAndAdd(c00, x0, b0);
-            c01 = AvxVnni.MultiplyWideningAndAdd(c01, x0, b1);
-            c10 = AvxVnni.MultiplyWideningAndAdd(c10, x1, b0);
-            c11 = AvxVnni.MultiplyWideningAndAdd(c11, x1, b1);
-            c20 = AvxVnni.MultiplyWideningAndAdd(c20, x2, b0);
-            c21 = AvxVnni.MultiplyWideningAndAdd(c21, x2, b1);
-            c30 = AvxVnni.MultiplyWideningAndAdd(c30, x3, b0);
-            c31 = AvxVnni.MultiplyWideningAndAdd(c31, x3, b1);
+            byte* column = a + k;
+            var x = Vector256.Create(*(int*)column).AsByte();
+            c00 = AvxVnni.MultiplyWideningAndAdd(c00, x, b0);
+            c01 = AvxVnni.MultiplyWideningAndAdd(c01, x, b1);
+            x = Vector256.Create(*(int*)(column + kp)).AsByte();
+            c10 = AvxVnni.MultiplyWideningAndAdd(c10, x, b0);
+            c11 = AvxVnni.MultiplyWideningAndAdd(c11, x, b1);
+            x = Vector256.Create(*(int*)(column + 2 * kp)).AsByte();
+            c20 = AvxVnni.MultiplyWideningAndAdd(c20, x, b0);
+            c21 = AvxVnni.MultiplyWideningAndAdd(c21, x, b1);
+            x = Vector256.Create(*(int*)(column + 3 * kp)).AsByte();
+            c30 = AvxVnni.MultiplyWideningAndAdd(c30, x, b0);
+            c31 = AvxVnni.MultiplyWideningAndAdd(c31, x, b1);
+            x = Vector256.Create(*(int*)(column + 4 * kp)).AsByte();
+            c40 = AvxVnni.MultiplyWideningAndAdd(c40, x, b0);
+            c41 = AvxVnni.MultiplyWideningAndAdd(c41, x, b1);
+            x = Vector256.Create(*(int*)(column + 5 * kp)).AsByte();
+            c50 = AvxVnni.MultiplyWideningAndAdd(c50, x, b0);
+            c51 = AvxVnni.MultiplyWideningAndAdd(c51, x, b1);
         }
-        c00.Store(acc); c01.Store(acc + 8);
-        c10.Store(acc + 16); c11.Store(acc + 24);
-        c20.Store(acc + 32); c21.Store(acc + 40);
-        c30.Store(acc + 48); c31.Store(acc + 56);
+        c00.Store(acc); c01.Store(acc + 8); c10.Store(acc + 16); c11.Store(acc + 24);
+        c20.Store(acc + 32); c21.Store(acc + 40); c30.Store(acc + 48); c31.Store(acc + 56);
+        c40.Store(acc + 64); c41.Store(acc + 72); c50.Store(acc + 80); c51.Store(acc + 88);
     }
 }
