@@ -32,6 +32,12 @@ public sealed class OptimizedParameter
         ExpAvg = new Tensor(value.Shape);
         ExpAvgSq = new Tensor(value.Shape);
     }
+
+    /// <summary>
+    /// For a lookup table updated sparsely: the rows that have ever had a gradient (null until the first
+    /// <see cref="AdamW.MarkRows"/>, and rebuilt from the moments after a restore).
+    /// </summary>
+    internal bool[]? ActiveRows { get; set; }
 }
 
 /// <summary>
@@ -72,8 +78,39 @@ public sealed class AdamW
         StepCount++;
         double rate = lr ?? Options.LearningRate;
         foreach (var p in _parameters)
-            Tensors.Kernels.Optimizer.AdamW(p.Value.Span, p.ExpAvg.Span, p.ExpAvgSq.Span, p.Grad.Span,
-                rate, Options.Beta1, Options.Beta2, Options.Eps, p.WeightDecay, StepCount);
+        {
+            if (p.ActiveRows is { } active)
+                Tensors.Kernels.Optimizer.AdamWRows(p.Value.Span, p.ExpAvg.Span, p.ExpAvgSq.Span, p.Grad.Span, p.Value.Shape[1], active,
+                    rate, Options.Beta1, Options.Beta2, Options.Eps, p.WeightDecay, StepCount);
+            else
+                Tensors.Kernels.Optimizer.AdamW(p.Value.Span, p.ExpAvg.Span, p.ExpAvgSq.Span, p.Grad.Span,
+                    rate, Options.Beta1, Options.Beta2, Options.Eps, p.WeightDecay, StepCount);
+        }
+    }
+
+    /// <summary>
+    /// Declares that this step's gradient of the (rows, width) table <paramref name="table"/> is zero outside
+    /// <paramref name="rows"/> (an embedding looked up at those ids). From then on the table is updated
+    /// sparsely: rows that never had a gradient only decay, which is exactly what the dense update does to
+    /// them, so the result is bit-identical and a 49,408-row vocabulary costs only the rows in use.
+    /// Once called for a table, call it before every step (ClipTrainer.Step does).
+    /// </summary>
+    public void MarkRows(Tensor table, ReadOnlySpan<int> rows)
+    {
+        var p = _parameters.Find(q => ReferenceEquals(q.Value, table))
+            ?? throw new ArgumentException("the table is not a parameter of this optimiser", nameof(table));
+        if (table.Rank != 2) throw new ArgumentException($"sparse rows need a (rows, width) table, got {table.ShapeString}", nameof(table));
+        int width = table.Shape[1];
+        if (p.ActiveRows is null)
+        {
+            // Rows with any non-zero moment have had a gradient before (a fresh optimiser has none).
+            var active = new bool[table.Shape[0]];
+            Span<float> m = p.ExpAvg.Span, v = p.ExpAvgSq.Span;
+            for (int r = 0; r < active.Length; r++)
+                active[r] = m.Slice(r * width, width).ContainsAnyExcept(0f) || v.Slice(r * width, width).ContainsAnyExcept(0f);
+            p.ActiveRows = active;
+        }
+        foreach (int r in rows) p.ActiveRows[r] = true;
     }
 
     /// <summary>Restores the step counter (checkpoint resume; the moments are restored through <see cref="Parameters"/>).</summary>
@@ -81,5 +118,6 @@ public sealed class AdamW
     {
         if (steps < 0) throw new ArgumentOutOfRangeException(nameof(steps));
         StepCount = steps;
+        foreach (var p in _parameters) p.ActiveRows = null;   // rebuilt from the restored moments
     }
 }

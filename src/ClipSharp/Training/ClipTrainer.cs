@@ -96,6 +96,8 @@ public sealed class ClipTrainer
             if (coef < 1) Gradients.Scale((float)coef);
         }
         Model.ReleasePacked();   // inference copies of the weights would go stale
+        if (Trainable.Any(kv => ReferenceEquals(kv.Value, Model.Text.TokenEmbedding)))
+            Optimizer.MarkRows(Model.Text.TokenEmbedding, tokens);   // only looked-up rows have a gradient
         Optimizer.Step(lr);
         if (Options.Loss == LossKind.Clip)
             Model.LogitScale.Span[0] = Math.Clamp(Model.LogitScale.Span[0], 0f, (float)MaxLogitScale);
