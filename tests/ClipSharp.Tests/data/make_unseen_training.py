@@ -2,7 +2,8 @@
 """Training references for the unseen-architecture fixtures (written by make_unseen_fixtures.py).
 
 For each model in OUTDIR: a fresh batch of 6 pairs (random pixels, random token rows ending in the
-end-of-text id), the loss, every gradient, and three AdamW steps, computed by our own PyTorch
+end-of-text id; the first candidate on which PyTorch's float32 and float64 runs agree, see
+well_conditioned_batch), the loss, every gradient, and three AdamW steps, computed by our own PyTorch
 implementation (tools/torch_clip.py) in float32 with BatchNorm in training mode. Written to
 OUTDIR/NAME/training.safetensors in the layout of the shared fixtures' training.safetensors, plus the
 inputs: pixel_values, tokens, loss0, token_embedding.rows (ids 0..63 and every id in the batch,
@@ -42,23 +43,70 @@ def loss_of(model, pixels, tokens):
     return (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels)) / 2
 
 
+def load(d, cfg, dtype):
+    model = Clip(cfg)
+    model.load_state_dict(load_safetensors(os.path.join(d, "model.safetensors")), strict=False)
+    return model.to(dtype).train()
+
+
+def batch_for(cfg, seed):
+    gen = torch.Generator().manual_seed(seed)
+    r, t = cfg["vision_cfg"]["image_size"], cfg["text_cfg"]
+    n, vocab, batch = t["context_length"], t["vocab_size"], 6
+    pixels = torch.randn(batch, 3, r, r, generator=gen)
+    tokens = torch.zeros(batch, n, dtype=torch.int64)
+    for i in range(batch):
+        length = int(torch.randint(2, n + 1, (1,), generator=gen))
+        tokens[i, :length] = torch.randint(1, vocab - 1, (length,), generator=gen)
+        tokens[i, length - 1] = vocab - 1
+    return pixels, tokens
+
+
+def three_losses(model, pixels, tokens):
+    params = OrderedDict(model.named_parameters())
+    opt = optimiser(params)
+    losses = []
+    for _ in range(3):
+        opt.zero_grad()
+        loss = loss_of(model, pixels, tokens)
+        losses.append(loss.item())
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            model.logit_scale.clamp_(0, math.log(100))
+    return losses
+
+
+def optimiser(params):
+    decay = [p for k, p in params.items() if p.ndim >= 2 and not any(s in k for s in ("bn", "ln", "bias", "logit_scale"))]
+    rest = [p for k, p in params.items() if not (p.ndim >= 2 and not any(s in k for s in ("bn", "ln", "bias", "logit_scale")))]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": 0.2}, {"params": rest, "weight_decay": 0.0}],
+                             lr=1e-3, betas=(0.9, 0.98), eps=1e-6)
+
+
+def well_conditioned_batch(d, cfg, first_seed):
+    """The first candidate batch on which PyTorch agrees with itself: the three losses in float32 and in
+    float64 within 2e-5 relative. A trajectory on which float32 rounding alone moves the result further
+    than the bars cannot judge any float32 implementation."""
+    for seed in range(first_seed, first_seed + 20):
+        pixels, tokens = batch_for(cfg, seed)
+        l32 = three_losses(load(d, cfg, torch.float32), pixels, tokens)
+        l64 = three_losses(load(d, cfg, torch.float64), pixels.double(), tokens)
+        worst = max(abs(a - b) / abs(b) for a, b in zip(l32, l64))
+        if worst <= 2e-5:
+            return seed, pixels, tokens, worst
+        print(f"  batch seed {seed}: float32 vs float64 losses differ by {worst:.1e}, next")
+    raise RuntimeError("no well-conditioned batch among 20 candidates")
+
+
 def main(out):
     torch.set_num_threads(1)
-    for seed, name in enumerate(NAMES):
+    for index, name in enumerate(NAMES):
         d = os.path.join(out, name)
         cfg = json.load(open(os.path.join(d, "config.json")))
-        model = Clip(cfg)
-        model.load_state_dict(load_safetensors(os.path.join(d, "model.safetensors")), strict=False)
-        model.train()
-        gen = torch.Generator().manual_seed(300 + seed)
-        r, t = cfg["vision_cfg"]["image_size"], cfg["text_cfg"]
-        n, vocab, batch = t["context_length"], t["vocab_size"], 6
-        pixels = torch.randn(batch, 3, r, r, generator=gen)
-        tokens = torch.zeros(batch, n, dtype=torch.int64)
-        for i in range(batch):
-            length = int(torch.randint(2, n + 1, (1,), generator=gen))
-            tokens[i, :length] = torch.randint(1, vocab - 1, (length,), generator=gen)
-            tokens[i, length - 1] = vocab - 1
+        seed, pixels, tokens, agreement = well_conditioned_batch(d, cfg, 300 + 100 * index)
+        print(f"{name}: batch seed {seed}, float32 vs float64 losses within {agreement:.1e}")
+        model = load(d, cfg, torch.float32)
         rows = sorted(set(range(64)) | set(tokens.flatten().tolist()))
         params = OrderedDict((k, p) for k, p in model.named_parameters())
 
@@ -73,10 +121,7 @@ def main(out):
         result["token_embedding.rows"] = torch.tensor(rows, dtype=torch.int32)
         for k, p in params.items():
             result["grad." + k] = kept(k, p.grad)
-        decay = [p for k, p in params.items() if p.ndim >= 2 and not any(s in k for s in ("bn", "ln", "bias", "logit_scale"))]
-        rest = [p for k, p in params.items() if not (p.ndim >= 2 and not any(s in k for s in ("bn", "ln", "bias", "logit_scale")))]
-        opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.2}, {"params": rest, "weight_decay": 0.0}],
-                                lr=1e-3, betas=(0.9, 0.98), eps=1e-6)
+        opt = optimiser(params)
         losses = []
         for _ in range(3):
             opt.zero_grad()
