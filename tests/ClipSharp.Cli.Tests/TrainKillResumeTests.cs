@@ -104,6 +104,8 @@ public class TrainKillResumeTests
         Assert.Contains("at step 2", output);
         Assert.DoesNotContain(Directory.GetDirectories(run), d => d.EndsWith(".tmp") || d.EndsWith(".old"));
         var resumed = Losses(run);
+        var logged = File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Where(l => l.Contains("\"loss\"")).ToList();
+        Assert.Equal(8, logged.Count);   // resuming cut the log back to the checkpoint: no step twice
         Assert.Equal(straight.Keys, resumed.Keys);
         foreach (var (step, loss) in straight)
             Assert.True(loss == resumed[step], $"step {step}: loss {resumed[step]:R} after the kills vs {loss:R} uninterrupted");

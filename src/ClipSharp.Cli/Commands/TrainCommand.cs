@@ -101,6 +101,7 @@ internal static class TrainCommand
             {
                 if (!TrainingCheckpoint.Recover(checkpoint)) throw new DirectoryNotFoundException($"--resume: no checkpoint at {checkpoint}");
                 progress = TrainingCheckpoint.Load(checkpoint, trainer);
+                TrainingLog.TruncateAfter(Path.Combine(outDir, "metrics.jsonl"), progress.Step);   // the lost steps run again
                 Console.WriteLine($"resumed from {checkpoint} at step {progress.Step} (epoch {progress.Epoch})");
             }
             else if (options.Loss == LossKind.SigLip && parse.GetValue(model) is null) trainer.InitialiseSigLipScale();

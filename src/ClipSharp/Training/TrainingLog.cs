@@ -14,6 +14,28 @@ public static class TrainingLog
         ["logit_scale"] = m.LogitScale, ["samples_per_s"] = m.SamplesPerSecond, ["seconds"] = m.Seconds,
     });
 
+    /// <summary>
+    /// Cuts a metrics log back to <paramref name="step"/> (a resumed run repeats the later steps): drops
+    /// every line of a later step and a torn last line. Rewritten through a temporary file.
+    /// </summary>
+    public static void TruncateAfter(string path, long step)
+    {
+        if (!File.Exists(path)) return;
+        var kept = new List<string>();
+        foreach (var line in File.ReadLines(path))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                if (doc.RootElement.TryGetProperty("step", out var s) && s.GetInt64() <= step) kept.Add(line);
+            }
+            catch (JsonException) { }   // a line cut short by a crash
+        }
+        var temp = path + ".tmp";
+        File.WriteAllLines(temp, kept);
+        File.Move(temp, path, overwrite: true);
+    }
+
     /// <summary>(step, loss) pairs from a metrics.jsonl file (later lines win when a resumed run repeats a step).</summary>
     public static IReadOnlyList<(long Step, double Loss)> ReadLosses(string path)
     {
