@@ -99,6 +99,7 @@ public sealed unsafe partial class HnswIndex
                 if (i + 1 < n) Prefetch(s.Links[i + 1], lines);
                 int nb = s.Links[i];
                 float sim = Sim(q, nb);
+                s.Distances++;
                 if (sim > best) { best = sim; ep = nb; }
             }
             moved = ep != current;
@@ -149,6 +150,7 @@ public sealed unsafe partial class HnswIndex
                 if (i + 1 < fresh) Prefetch(s.Fresh[i + 1], lines);
                 int nb = s.Fresh[i];
                 float sim = Sim(q, nb);
+                s.Distances++;
                 if (res.Count < ef || sim > res.TopKey)
                 {
                     cand.Push(-sim, nb);

@@ -126,8 +126,13 @@ public sealed unsafe partial class HnswIndex
     /// best first, ties by lower label. <paramref name="efSearch"/> defaults to the index parameter and
     /// is raised to k. Allocates only the returned array once the scratch pool is warm.
     /// </summary>
-    public ScoredId[] Search(ReadOnlySpan<float> query, int k, float minScore = float.NegativeInfinity, int? efSearch = null)
+    public ScoredId[] Search(ReadOnlySpan<float> query, int k, float minScore = float.NegativeInfinity, int? efSearch = null) =>
+        Search(query, k, out _, minScore, efSearch);
+
+    /// <summary>As <see cref="Search(ReadOnlySpan{float}, int, float, int?)"/>, also reporting how many similarities were computed.</summary>
+    public ScoredId[] Search(ReadOnlySpan<float> query, int k, out int distances, float minScore = float.NegativeInfinity, int? efSearch = null)
     {
+        distances = 0;
         if (k <= 0) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be positive");
         if (query.Length != Dimension) throw new ArgumentException($"query has length {query.Length}, index dimension is {Dimension}");
         if (Count == 0) return [];
@@ -139,9 +144,11 @@ public sealed unsafe partial class HnswIndex
             query.CopyTo(q);
             float norm = VectorKernels.Normalize(q);
             if (!(norm > 0) || !float.IsFinite(norm)) throw new ArgumentException($"query has norm {norm}; cannot normalise (length {query.Length})");
+            s.Distances = 0;
             int ep = _entry;
             for (int lc = _maxLevel; lc >= 1; lc--) ep = Greedy(s, q, ep, lc, concurrent: false);
             SearchLayer(s, q, ep, ef, 0, excludeDeleted: true, concurrent: false);
+            distances = (int)s.Distances + 1;
             return RankFound(s, k, minScore);
         }
         finally { _scratchPool.Add(s); }

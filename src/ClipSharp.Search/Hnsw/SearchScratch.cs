@@ -34,6 +34,9 @@ internal sealed class SearchScratch
     /// <summary>Links kept when an overfull list is shrunk.</summary>
     public int[] Kept = [];
 
+    /// <summary>Similarities computed since the counter was last cleared.</summary>
+    public long Distances;
+
     /// <summary>The normalised query.</summary>
     public float[] Query = [];
 
