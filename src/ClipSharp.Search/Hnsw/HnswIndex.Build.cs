@@ -127,4 +127,22 @@ public sealed unsafe partial class HnswIndex
         }
         return reached;
     }
+
+    /// <summary>Structural faults (for tests): a link out of range, to itself or repeated, or a list over its limit.</summary>
+    internal List<string> GraphFaults()
+    {
+        var faults = new List<string>();
+        for (int n = 0; n < _count; n++)
+            for (int lc = 0; lc <= _levels[n]; lc++)
+            {
+                var links = Links(n, lc);
+                int count = links[0], max = lc == 0 ? _p.MaxM0 : _p.M;
+                if (count < 0 || count > max) { faults.Add($"node {n} layer {lc}: {count} links, limit {max}"); continue; }
+                var seen = new HashSet<int>();
+                foreach (int nb in links.Slice(1, count))
+                    if (nb == n || (uint)nb >= (uint)_count || _levels[nb] < lc || !seen.Add(nb))
+                        faults.Add($"node {n} layer {lc}: bad link {nb}");
+            }
+        return faults;
+    }
 }
