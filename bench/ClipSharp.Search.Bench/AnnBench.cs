@@ -25,7 +25,7 @@ internal static class AnnBench
         var queries = Gaussian(6, nq, d);
         Log($"data generated in {clock.Elapsed.TotalSeconds:F1} s");
 
-        string tag = $"bench random-normal seed=5 n={n} d={d} M={m} efC={efC}";
+        string tag = $"bench random-normal seed=5 n={n} d={d} M={m} efC={efC} new-node-links0=2M";
         HnswIndex graph;
         double buildS;
         bool loaded = File.Exists(path) && HnswIndex.ReadTag(path) == tag && File.Exists(path + ".json");

@@ -43,7 +43,7 @@ public sealed unsafe partial class HnswIndex
             for (int lc = Math.Min(level, top); lc >= 0; lc--)
             {
                 SearchLayer(s, q, ep, _p.EfConstruction, lc, excludeDeleted: false, concurrent);
-                int chosen = SelectNeighbours(s.Found.AsSpan(0, s.FoundCount), _p.M, s.Chosen);
+                int chosen = SelectNeighbours(s.Found.AsSpan(0, s.FoundCount), lc == 0 ? _p.MaxM0 : _p.M, s.Chosen);
                 SetLinks(s, node, lc, s.Chosen.AsSpan(0, chosen), concurrent);
                 for (int i = 0; i < chosen; i++) Connect(s, s.Chosen[i], node, lc, concurrent);
                 ep = s.Found[0].Node;
