@@ -18,8 +18,9 @@ public sealed unsafe partial class HnswIndex
 
     /// <summary>
     /// Algorithm 1 (INSERT) for a node whose vector, label and level are already stored: greedy descent
-    /// to its level, then per layer a best-first search of efConstruction, the heuristic selection of M
-    /// neighbours, and links both ways (shrinking overfull lists with the same heuristic).
+    /// to its level, then per layer a best-first search of efConstruction, the heuristic selection of up to
+    /// M neighbours (2M on layer 0, the list's limit there, as faiss does: on hard data this buys recall at
+    /// the same query cost), and links both ways (shrinking overfull lists with the same heuristic).
     /// </summary>
     private void Insert(int node, SearchScratch s, bool concurrent)
     {
