@@ -1,8 +1,16 @@
 // HNSW vs exact: build time, query latency and recall@10 on random and clustered unit vectors.
 // Usage: dotnet run -c Release --project bench/ClipSharp.Search.Bench -- [n=20000] [d=64] [M=16] [efC=200] [efS=64] [queries=500]
+//        ... -- flat N D QUERIES THREADS            (exact rate only, for bench/search/run.sh)
+//        ... -- ann N D QUERIES THREADS M EFC EFS,EFS,... INDEX_PATH   (see AnnBench.cs)
 using System.Diagnostics;
 using ClipSharp.Search.Hnsw;
 using ClipSharp.Search.Vectors;
+
+if (args.Length > 0 && args[0] == "ann")
+{
+    AnnBench.Run(args[1..]);
+    return;
+}
 
 if (args.Length > 0 && args[0] == "flat")
 {
@@ -27,7 +35,7 @@ foreach (var (name, rows) in new[] { ("random", Random(1, n, d, 0, 0)), ("cluste
 {
     var sw = Stopwatch.StartNew();
     var h = new HnswIndex(d, new HnswParameters(m, efC, efS));
-    for (int i = 0; i < n; i++) h.Add(i, rows[i]);
+    h.AddRange(Enumerable.Range(0, n).Select(i => (long)i).ToArray(), (i, dest) => rows[i].CopyTo(dest), Environment.ProcessorCount);
     double buildS = sw.Elapsed.TotalSeconds;
     var matrix = EmbeddingMatrix.FromRows(rows, d);
     var queries = Random(99, nq, d, 0, 0);

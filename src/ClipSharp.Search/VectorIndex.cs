@@ -18,7 +18,7 @@ public sealed record VectorIndexOptions
     /// <summary>Rebuild a reused graph when more than this fraction of its nodes are deleted.</summary>
     public double RebuildDeletedFraction { get; init; } = 0.25;
 
-    /// <summary>Threads for exact search.</summary>
+    /// <summary>Threads for exact search and for inserting into the HNSW graph (more than one: same quality, links depend on scheduling).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 }
 
@@ -67,24 +67,14 @@ public sealed class VectorIndex
             graph = reuse;
             var wanted = new HashSet<long>(ids);
             foreach (long stale in graph.Labels.Where(l => !wanted.Contains(l)).ToList()) graph.Remove(stale);
-            var row = new float[matrix.Dimension];
-            for (int r = 0; r < ids.Length; r++)
-            {
-                if (graph.Contains(ids[r])) continue;
-                matrix.CopyRow(r, row);
-                graph.Add(ids[r], row);
-            }
-            if (graph.DeletedFraction > options.RebuildDeletedFraction) graph = graph.Rebuild();
+            var missing = Enumerable.Range(0, ids.Length).Where(r => !graph.Contains(ids[r])).ToArray();
+            graph.AddRange(missing.Select(r => ids[r]).ToArray(), (i, dest) => matrix.CopyRow(missing[i], dest), options.Threads);
+            if (graph.DeletedFraction > options.RebuildDeletedFraction) graph = graph.Rebuild(options.Threads);
         }
         else
         {
             graph = new HnswIndex(matrix.Dimension, options.Hnsw);
-            var row = new float[matrix.Dimension];
-            for (int r = 0; r < ids.Length; r++)
-            {
-                matrix.CopyRow(r, row);
-                graph.Add(ids[r], row);
-            }
+            graph.AddRange(ids, (r, dest) => matrix.CopyRow(r, dest), options.Threads);
         }
         return new VectorIndex(ids, matrix, graph, options.Threads);
     }

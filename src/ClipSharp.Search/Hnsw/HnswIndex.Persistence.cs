@@ -15,7 +15,7 @@ namespace ClipSharp.Search.Hnsw;
 /// Written to a temporary file beside the target, flushed to disk, then renamed over it, so readers see
 /// the old file or the new one, never a torn one.
 /// </summary>
-public sealed partial class HnswIndex
+public sealed unsafe partial class HnswIndex
 {
     private static ReadOnlySpan<byte> Magic => "CSHNSW\r\n"u8;
     public const uint FormatVersion = 1;
@@ -166,7 +166,7 @@ public sealed partial class HnswIndex
         byte del = r.ReadByte();
         if (del > 1) throw new IndexFormatException(path, $"offset {s.Position - 1}: deleted flag {del} for node {n}, expected 0 or 1");
         _deleted[n] = del == 1;
-        s.ReadExactly(MemoryMarshal.AsBytes(_vectors.AsSpan(n * Dimension, Dimension)));
+        s.ReadExactly(MemoryMarshal.AsBytes(VecMut(n)));
         _upper[n] = level == 0 ? NoLinks : new int[level * (_p.M + 1)];
         for (int lc = 0; lc <= level; lc++)
         {
