@@ -35,18 +35,8 @@ public class TrainingParityTests
         return TestSafetensors.Floats(dtype, bytes);
     }
 
-    /// <summary>‖actual − expected‖ / ‖expected‖ (absolute when the reference is all zeros).</summary>
-    internal static double RelativeError(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
-    {
-        double diff = 0, norm = 0;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double d = (double)actual[i] - expected[i];
-            diff += d * d;
-            norm += (double)expected[i] * expected[i];
-        }
-        return norm > 0 ? Math.Sqrt(diff / norm) : Math.Sqrt(diff);
-    }
+    internal static double RelativeError(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual) =>
+        TrainingTraceComparison.RelativeError(expected, actual);
 
     internal static double Norm(ReadOnlySpan<float> x)
     {

@@ -72,7 +72,8 @@ internal static class TrainingTraceComparison
 
     private static double RelativeScalar(double expected, double actual) => Math.Abs(actual - expected) / Math.Abs(expected);
 
-    private static double RelativeError(float[] expected, float[] actual)
+    /// <summary>‖actual − expected‖ / ‖expected‖ (absolute when the reference is all zeros).</summary>
+    internal static double RelativeError(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
     {
         double diff = 0, norm = 0;
         for (int i = 0; i < expected.Length; i++)
