@@ -108,7 +108,7 @@ internal static class TrainCommand
             using var run = new TrainingRun(trainer, dataset, new Preprocessor(PreprocessConfig.Clip(clipModel.Config.Vision.ImageSize)),
                 ClipTokenizer.Default, batchSize, parse.GetValue(seed), progress, augmentation)
             {
-                Skipped = line => Console.Error.WriteLine($"skipped {line}"),
+                Skipped = ReportSkipped,
             };
             Console.WriteLine($"training {clipModel.Config.Describe()}");
             Console.WriteLine($"{dataset.Count:N0} pairs, batch {batchSize}, {run.StepsPerEpoch} steps/epoch, {(budget is { } b ? $"{b:F0} s budget" : $"{total} steps")}, " +
@@ -198,6 +198,8 @@ internal static class TrainCommand
             ? stage => { Console.WriteLine($"checkpoint stage {stage}"); Console.Out.Flush(); Thread.Sleep(pause); }
             : null;
 
+    private static void ReportSkipped(string line) => Console.Error.WriteLine($"skipped {line}");
+
     private static ClipModel LoadModel(string? model, string? arch, int seed)
     {
         if ((model is null) == (arch is null)) throw new ArgumentException("give exactly one of --model (fine-tune a checkpoint) or --arch (train from scratch)");
@@ -210,7 +212,7 @@ internal static class TrainCommand
     {
         var prompts = PromptSets.Templates(templates);
         if (WebDataset.Looks(spec))
-            return new WebDataset(WebDataset.ExpandShards(spec), shuffleBuffer, line => Console.Error.WriteLine($"skipped {line}"));
+            return new WebDataset(WebDataset.ExpandShards(spec), shuffleBuffer, ReportSkipped);
         if (spec.StartsWith("fashion-mnist", StringComparison.OrdinalIgnoreCase))
         {
             var dir = spec.Contains(':') ? spec[(spec.IndexOf(':') + 1)..] : FashionMnist.DebianDirectory;

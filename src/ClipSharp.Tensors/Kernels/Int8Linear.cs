@@ -67,9 +67,6 @@ public sealed class Int8Weights
     /// <summary>Where q[o, i] lives: panel p, group i/4, lane (o mod 16), byte i mod 4.</summary>
     internal static int PackedIndex(int paddedIn, int panel, int lane, int i) =>
         panel * PanelWidth * paddedIn + (i / Group) * (PanelWidth * Group) + lane * Group + i % Group;
-
-    /// <summary>Bytes held (the packed weights, scales and sums).</summary>
-    public long Bytes => Packed.Length + 8L * OutFeatures;
 }
 
 /// <summary>
@@ -83,9 +80,6 @@ public static unsafe class Int8Linear
     private const int TileRows = 6;         // micro-tile: 6 rows × 16 outputs (12 accumulators: VEX-encoded VNNI has 16 registers)
     private const int RowBlock = 96;        // rows per task (their bytes stay in L2 across panels)
     private const int PanelBlock = 8;       // panels per task
-
-    /// <summary>True when the host runs the AVX-VNNI micro-kernel (else the scalar reference runs).</summary>
-    public static bool HasVnni => AvxVnni.IsSupported;
 
     /// <summary>
     /// y = (accumulate ? y : 0) + dequantised (x · Wᵀ) + bias, then <paramref name="epilogue"/> on each
@@ -112,10 +106,13 @@ public static unsafe class Int8Linear
         fixed (float* py = y, pbias = bias)
         fixed (byte* pa = quantized)
         fixed (sbyte* pb = w.Packed)
+        fixed (float* pscales = w.Scales)
+        fixed (int* psums = w.ColumnSums)
         {
             var job = new Job
             {
                 Y = py, A = pa, B = pb, Bias = pbias, HasBias = !bias.IsEmpty, RowCount = rows, N = n, Kp = kp,
+                ColumnScales = pscales, ColumnSums = psums,
                 RowScales = scales, Weights = w, Accumulate = accumulate, Epilogue = epilogue, Vnni = vnni,
             };
             ctx.For(rowBlocks * panelBlocks, t => job.Tile(t / panelBlocks, t % panelBlocks));
@@ -128,9 +125,9 @@ public static unsafe class Int8Linear
         fixed (float* px = x)
         {
             var source = px;
-            ctx.For(Math.Min(rows, ctx.Threads * 4), chunk =>
+            int chunks = Math.Min(rows, ctx.Threads * 4), per = (rows + chunks - 1) / chunks;
+            ctx.For(chunks, chunk =>
             {
-                int per = (rows + ctx.Threads * 4 - 1) / (ctx.Threads * 4);
                 for (int r = chunk * per; r < Math.Min(rows, (chunk + 1) * per); r++)
                 {
                     var row = new ReadOnlySpan<float>(source + (long)r * k, k);
@@ -166,6 +163,8 @@ public static unsafe class Int8Linear
         public byte* A;
         public sbyte* B;
         public float* Bias;
+        public float* ColumnScales;
+        public int* ColumnSums;
         public bool HasBias, Accumulate, Vnni;
         public int RowCount, N, Kp;
         public float[] RowScales = [];
@@ -200,8 +199,6 @@ public static unsafe class Int8Linear
         private void Store(int* acc, int r, int count, int panel)
         {
             int j0 = panel * Int8Weights.PanelWidth, width = Math.Min(Int8Weights.PanelWidth, N - j0);
-            var scales = Weights.Scales;
-            var sums = Weights.ColumnSums;
             for (int i = 0; i < count; i++)
             {
                 float sx = RowScales[r + i];
@@ -210,20 +207,18 @@ public static unsafe class Int8Linear
                 if (Vector256.IsHardwareAccelerated && width == Int8Weights.PanelWidth)
                 {
                     // The same operations, in the same order, as the scalar loop below.
-                    fixed (float* ps = scales)
-                    fixed (int* pk = sums)
-                        for (; j < Int8Weights.PanelWidth; j += 8)
-                        {
-                            var total = Vector256.Load(acc + i * Int8Weights.PanelWidth + j) - Vector256.Load(pk + j0 + j) * 128;
-                            var v = Vector256.ConvertToSingle(total) * (Vector256.Create(sx) * Vector256.Load(ps + j0 + j));
-                            if (Accumulate) v = Vector256.Load(row + j) + v;
-                            if (HasBias) v += Vector256.Load(Bias + j0 + j);
-                            v.Store(row + j);
-                        }
+                    for (; j < Int8Weights.PanelWidth; j += 8)
+                    {
+                        var total = Vector256.Load(acc + i * Int8Weights.PanelWidth + j) - Vector256.Load(ColumnSums + j0 + j) * 128;
+                        var v = Vector256.ConvertToSingle(total) * (Vector256.Create(sx) * Vector256.Load(ColumnScales + j0 + j));
+                        if (Accumulate) v = Vector256.Load(row + j) + v;
+                        if (HasBias) v += Vector256.Load(Bias + j0 + j);
+                        v.Store(row + j);
+                    }
                 }
                 for (; j < width; j++)
                 {
-                    float v = (float)(acc[i * Int8Weights.PanelWidth + j] - 128 * sums[j0 + j]) * (sx * scales[j0 + j]);
+                    float v = (float)(acc[i * Int8Weights.PanelWidth + j] - 128 * ColumnSums[j0 + j]) * (sx * ColumnScales[j0 + j]);
                     if (Accumulate) v = row[j] + v;
                     if (HasBias) v += Bias[j0 + j];
                     row[j] = v;

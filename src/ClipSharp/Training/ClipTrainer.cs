@@ -74,7 +74,11 @@ public sealed class ClipTrainer
         foreach (var kv in trainable) Gradients.Track(kv.Value);
         Trainable = trainable;
         Optimizer = new AdamW(trainable, Gradients, Options.Optimizer);
+        _sparseTokenEmbedding = trainable.Any(kv => ReferenceEquals(kv.Value, model.Text.TokenEmbedding));
     }
+
+    /// <summary>True when the token embedding is trained (and updated row-sparsely).</summary>
+    private readonly bool _sparseTokenEmbedding;
 
     /// <summary>SigLIP's initial temperature: t′ = ln 10 (call once before training a fresh model with the sigmoid loss).</summary>
     public void InitialiseSigLipScale() => Model.LogitScale.Span[0] = (float)Math.Log(10);
@@ -96,8 +100,7 @@ public sealed class ClipTrainer
             if (coef < 1) Gradients.Scale((float)coef);
         }
         Model.ReleasePacked();   // inference copies of the weights would go stale
-        if (Trainable.Any(kv => ReferenceEquals(kv.Value, Model.Text.TokenEmbedding)))
-            Optimizer.MarkRows(Model.Text.TokenEmbedding, tokens);   // only looked-up rows have a gradient
+        if (_sparseTokenEmbedding) Optimizer.MarkRows(Model.Text.TokenEmbedding, tokens);   // only looked-up rows have a gradient
         Optimizer.Step(lr);
         if (Options.Loss == LossKind.Clip)
             Model.LogitScale.Span[0] = Math.Clamp(Model.LogitScale.Span[0], 0f, (float)MaxLogitScale);
