@@ -69,6 +69,27 @@ public class PipelineTests
     }
 
     [Theory]
+    [InlineData(null)]
+    [InlineData(Models.Precision.Float32)]
+    [InlineData(Models.Precision.Int8)]
+    public void ClassTokenOnlyLastBlockGivesTheFullComputationsFeatures(Models.Precision? precision)
+    {
+        // An observed run computes every token of the last block; an unobserved one only the class token.
+        var model = ModelLoader.Load(Fixtures.Path("vit-tiny", "openai", "model.safetensors"));
+        var plain = new ComputeContext(2);
+        if (precision is { } p) model.PrepareForInference(p, plain);
+        var lastBlock = $"visual.transformer.resblock_{((Models.VitConfig)model.Config.Vision).Layers - 1}";
+        Tensor? lastTokens = null;
+        var observed = new ComputeContext(2) { Tap = (name, t) => { if (name == lastBlock) lastTokens = t.Clone(); } };
+        var pixels = new Tensor(3, 3, model.Config.Vision.ImageSize, model.Config.Vision.ImageSize);
+        var rng = new Random(5);
+        foreach (ref var v in pixels.Span) v = (float)rng.NextDouble() * 2 - 1;
+        var full = model.EncodeImage(observed, pixels).Span.ToArray();
+        Assert.NotNull(lastTokens);   // the observed run did take the all-token path
+        Assert.Equal(full, model.EncodeImage(plain, pixels).Span.ToArray());
+    }
+
+    [Theory]
     [InlineData("vit-tiny")]
     [InlineData("rn-tiny")]
     public void Int8EmbeddingsAgreeWithFloat32OnTheFixtureImages(string fixture)

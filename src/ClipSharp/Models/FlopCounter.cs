@@ -17,11 +17,22 @@ public static class FlopCounter
                   + 2 * t * c * mlpWidth);
     }
 
-    /// <summary>FLOPs to encode one image.</summary>
+    /// <summary>
+    /// FLOPs of the last ViT block as the encoder computes it: keys and values for all T tokens, the rest
+    /// (query, attention, out projection, MLP) for the class token alone.
+    /// </summary>
+    public static double ClassTokenBlock(int tokens, int width, int mlpWidth)
+    {
+        double t = tokens, c = width;
+        return 2 * (t * c * 3 * c + 2 * t * c + c * c + 2 * c * mlpWidth);
+    }
+
+    /// <summary>FLOPs to encode one image, as computed (a ViT's last block runs for the class token only).</summary>
     public static double Image(ClipConfig config) => config.Vision switch
     {
         VitConfig v => 2.0 * v.Grid * v.Grid * v.Width * 3 * v.PatchSize * v.PatchSize
-                       + v.Layers * Block(v.Tokens, v.Width, v.MlpWidth)
+                       + (v.Layers - 1) * Block(v.Tokens, v.Width, v.MlpWidth)
+                       + ClassTokenBlock(v.Tokens, v.Width, v.MlpWidth)
                        + 2.0 * v.Width * config.EmbedDim,
         ResNetConfig r => ResNet(r, config.EmbedDim),
         _ => throw new ArgumentOutOfRangeException(nameof(config)),

@@ -40,6 +40,21 @@ public sealed partial class SelfAttention
         OutProj = new LinearLayer(p, prefix + "out_proj.", width, width, init.OutProj, Init.Zeros);
     }
 
+    /// <summary>
+    /// residual += Attention(x) for the first token of each sequence only (non-causal), with x (B, T, C)
+    /// and residual (B, C): keys and values come from every token, the query from the first.
+    /// </summary>
+    public Tensor AddForwardFirstToken(ComputeContext ctx, Tensor x, Tensor residual)
+    {
+        int b = x.Shape[0], t = x.Shape[1], c = Width;
+        var qkv = InProj.Forward(ctx, x);  // qkv: (B, T, 3C)
+        var mixed = Tensor.Uninitialized(b, 1, c);
+        var s = qkv.Span;
+        // One query per sequence: a query stride of T rows steps from one sequence's first token to the next.
+        Attention.MultiHead(ctx, mixed.Span, s, t * 3 * c, s[c..], s[(2 * c)..], 3 * c, b, 1, t, Heads, c / Heads, causal: false);
+        return OutProj.AddForward(ctx, mixed, residual);
+    }
+
     /// <summary>residual += Attention(x), with x and residual (B, T, C); causal masks attention to later tokens.</summary>
     public Tensor AddForward(ComputeContext ctx, Tensor x, bool causal, Tensor residual)
     {
@@ -102,6 +117,21 @@ public sealed partial class ResidualAttentionBlock
         Mlp.AddForward(ctx, Ln2.Forward(ctx, x), residual: x);
         return x;
     }
+
+    /// <summary>
+    /// The block's output at the first token of each sequence, (B, C), without computing the other
+    /// tokens' outputs (non-causal attention; x (B, T, C) is left unchanged). Equals the first-token
+    /// rows of <see cref="Forward"/>: a row's output depends only on that row and the shared keys and values.
+    /// </summary>
+    public Tensor ForwardFirstToken(ComputeContext ctx, Tensor x)
+    {
+        int b = x.Shape[0], t = x.Shape[1], c = x.Shape[2];
+        var first = Tensor.Uninitialized(b, c);
+        for (int n = 0; n < b; n++) x.Span.Slice(n * t * c, c).CopyTo(first.Span.Slice(n * c, c));
+        Attn.AddForwardFirstToken(ctx, Ln1.Forward(ctx, x), residual: first);
+        Mlp.AddForward(ctx, Ln2.Forward(ctx, first), residual: first);
+        return first;
+    }
 }
 
 /// <summary>A stack of residual attention blocks, "{prefix}resblocks.{i}.".</summary>
@@ -122,10 +152,13 @@ public sealed partial class Transformer
     public IEnumerable<LinearLayer> LinearLayers =>
         Blocks.SelectMany(b => new[] { b.Attn.InProj, b.Attn.OutProj, b.Mlp.Fc, b.Mlp.Proj });
 
-    /// <summary>x: (B, T, C), updated in place and returned; taps "{prefix}resblock_{i}" after each block.</summary>
-    public Tensor Forward(ComputeContext ctx, Tensor x, bool causal)
+    /// <summary>
+    /// x: (B, T, C) through the first <paramref name="count"/> blocks (all by default), updated in place
+    /// and returned; taps "{prefix}resblock_{i}" after each block.
+    /// </summary>
+    public Tensor Forward(ComputeContext ctx, Tensor x, bool causal, int count = -1)
     {
-        for (int i = 0; i < Blocks.Count; i++)
+        for (int i = 0; i < (count < 0 ? Blocks.Count : count); i++)
         {
             Blocks[i].Forward(ctx, x, causal);
             ctx.Observe($"{_tapName}_{i}", x);

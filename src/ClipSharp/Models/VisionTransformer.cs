@@ -62,9 +62,20 @@ public sealed partial class VisionTransformer : IImageTower
         ctx.Observe("visual.embeddings_0", x);
         x = LnPre.Forward(ctx, x);
         ctx.Observe("visual.ln_pre_0", x);
-        Transformer.Forward(ctx, x, causal: false);
-        var cls = new Tensor(b, c);                               // class tokens: (B, C)
-        for (int n = 0; n < b; n++) x.Span.Slice(n * t * c, c).CopyTo(cls.Span.Slice(n * c, c));
+        Tensor cls;                                               // class tokens: (B, C)
+        if (ctx.Tap is null)
+        {
+            // Only the class token leaves the tower, so the last block is computed for it alone.
+            Transformer.Forward(ctx, x, causal: false, count: Config.Layers - 1);
+            cls = Transformer.Blocks[^1].ForwardFirstToken(ctx, x);
+        }
+        else
+        {
+            // Observed runs (reference comparisons) tap every token of every block.
+            Transformer.Forward(ctx, x, causal: false);
+            cls = new Tensor(b, c);
+            for (int n = 0; n < b; n++) x.Span.Slice(n * t * c, c).CopyTo(cls.Span.Slice(n * c, c));
+        }
         cls = LnPost.Forward(ctx, cls);
         ctx.Observe("visual.ln_post_0", cls);
         var features = new Tensor(b, Proj.Shape[1]);
