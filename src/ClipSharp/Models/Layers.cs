@@ -17,13 +17,22 @@ public sealed partial class LayerNormLayer
         Bias = p.Take(prefix + "bias", [width], Init.Zeros);
     }
 
-    /// <summary>x: (..., C) → (..., C).</summary>
-    public Tensor Forward(ComputeContext ctx, Tensor x)
+    /// <summary>x: (..., C) → (..., C), written to <paramref name="output"/> (same length as x) when given.</summary>
+    public Tensor Forward(ComputeContext ctx, Tensor x, Tensor? output = null)
     {
         int c = Weight.Length;
-        var y = Tensor.Uninitialized(x.Shape);
+        var y = OutputFor(output, x.Length, x.Shape);
         Normalization.LayerNorm(ctx, y.Span, x.Contiguous().Span, Weight.Span, Bias.Span, x.Length / c, c);
         return y;
+    }
+
+    /// <summary>A caller's output buffer checked for size (a new tensor when there is none).</summary>
+    internal static Tensor OutputFor(Tensor? output, int length, int[] shape)
+    {
+        if (output is null) return Tensor.Uninitialized(shape);
+        if (output.Length != length || !output.IsContiguous)
+            throw new ArgumentException($"output buffer has {output.Length} values{(output.IsContiguous ? "" : " and is not contiguous")}, expected {length} contiguous");
+        return output;
     }
 }
 
@@ -75,13 +84,15 @@ public sealed partial class LinearLayer
     /// </summary>
     public void QuantizeForInference() => _int8 ??= Int8Weights.Quantize(Weight.Span, OutFeatures, InFeatures);
 
-    /// <summary>x: (..., I) → (..., O).</summary>
-    /// <summary>y = x Wᵀ + b, then <paramref name="epilogue"/> (e.g. an activation) fused into the GEMM.</summary>
-    public Tensor Forward(ComputeContext ctx, Tensor x, GemmRowEpilogue? epilogue = null)
+    /// <summary>
+    /// x: (..., I) → y = x Wᵀ + b, (..., O), then <paramref name="epilogue"/> (e.g. an activation) fused
+    /// into the GEMM. y is written to <paramref name="output"/> (a contiguous buffer of y's length) when given.
+    /// </summary>
+    public Tensor Forward(ComputeContext ctx, Tensor x, GemmRowEpilogue? epilogue = null, Tensor? output = null)
     {
         var shape = (int[])x.Shape.Clone();
         shape[^1] = OutFeatures;
-        var y = Tensor.Uninitialized(shape);
+        var y = LayerNormLayer.OutputFor(output, x.Length / InFeatures * OutFeatures, shape);
         Multiply(ctx, y, x, accumulate: false, epilogue);
         return y;
     }

@@ -55,12 +55,15 @@ public sealed partial class SelfAttention
         return OutProj.AddForward(ctx, mixed, residual);
     }
 
-    /// <summary>residual += Attention(x), with x and residual (B, T, C); causal masks attention to later tokens.</summary>
-    public Tensor AddForward(ComputeContext ctx, Tensor x, bool causal, Tensor residual)
+    /// <summary>
+    /// residual += Attention(x), with x and residual (B, T, C); causal masks attention to later tokens.
+    /// Intermediates go to <paramref name="buffers"/> when given, else to new tensors.
+    /// </summary>
+    public Tensor AddForward(ComputeContext ctx, Tensor x, bool causal, Tensor residual, BlockBuffers? buffers = null)
     {
         int b = x.Shape[0], t = x.Shape[1], c = Width;
-        var qkv = InProj.Forward(ctx, x);  // qkv: (B, T, 3C)
-        var mixed = Tensor.Uninitialized(b, t, c);
+        var qkv = InProj.Forward(ctx, x, output: buffers?.Qkv);  // qkv: (B, T, 3C)
+        var mixed = buffers?.Mixed ?? Tensor.Uninitialized(b, t, c);
         var s = qkv.Span;
         Attention.MultiHead(ctx, mixed.Span, s, 3 * c, s[c..], s[(2 * c)..], 3 * c, b, t, t, Heads, c / Heads, causal);
         return OutProj.AddForward(ctx, mixed, residual);
@@ -81,14 +84,17 @@ public sealed partial class Mlp
         Activation = activation;
     }
 
-    /// <summary>residual += c_proj(act(c_fc(x))): the activation and the residual add are fused into the GEMMs.</summary>
-    public Tensor AddForward(ComputeContext ctx, Tensor x, Tensor residual)
+    /// <summary>
+    /// residual += c_proj(act(c_fc(x))): the activation and the residual add are fused into the GEMMs.
+    /// The hidden activations go to <paramref name="hidden"/> when given.
+    /// </summary>
+    public Tensor AddForward(ComputeContext ctx, Tensor x, Tensor residual, Tensor? hidden = null)
     {
         var isa = ctx.Isa;
         GemmRowEpilogue act = Activation == Activation.QuickGelu
             ? (values, _, _) => Elementwise.Apply<QuickGeluOperator>(values, values, isa)
             : (values, _, _) => Elementwise.Apply<GeluOperator>(values, values, isa);
-        var h = Fc.Forward(ctx, x, act);   // h: (B, T, 4C)
+        var h = Fc.Forward(ctx, x, act, hidden);   // h: (B, T, 4C)
         return Proj.AddForward(ctx, h, residual);
     }
 }
@@ -109,12 +115,12 @@ public sealed partial class ResidualAttentionBlock
         Ln2 = new LayerNormLayer(p, prefix + "ln_2.", width);
     }
 
-    /// <summary>x: (B, T, C), updated in place and returned.</summary>
-    public Tensor Forward(ComputeContext ctx, Tensor x, bool causal)
+    /// <summary>x: (B, T, C), updated in place and returned; intermediates in <paramref name="buffers"/> when given.</summary>
+    public Tensor Forward(ComputeContext ctx, Tensor x, bool causal, BlockBuffers? buffers = null)
     {
         // x = x + Attn(Ln1(x)); x = x + Mlp(Ln2(x)), each residual add fused into the branch's last GEMM.
-        Attn.AddForward(ctx, Ln1.Forward(ctx, x), causal, residual: x);
-        Mlp.AddForward(ctx, Ln2.Forward(ctx, x), residual: x);
+        Attn.AddForward(ctx, Ln1.Forward(ctx, x, buffers?.Normed), causal, residual: x, buffers);
+        Mlp.AddForward(ctx, Ln2.Forward(ctx, x, buffers?.Normed), residual: x, buffers?.Hidden);
         return x;
     }
 
@@ -154,15 +160,37 @@ public sealed partial class Transformer
 
     /// <summary>
     /// x: (B, T, C) through the first <paramref name="count"/> blocks (all by default), updated in place
-    /// and returned; taps "{prefix}resblock_{i}" after each block.
+    /// and returned; taps "{prefix}resblock_{i}" after each block. The blocks share one set of
+    /// intermediate buffers rather than allocating their own.
     /// </summary>
     public Tensor Forward(ComputeContext ctx, Tensor x, bool causal, int count = -1)
     {
+        if (Blocks.Count == 0) return x;
+        var buffers = new BlockBuffers(x.Shape[0], x.Shape[1], x.Shape[2], Blocks[0].Mlp.Fc.OutFeatures);
         for (int i = 0; i < (count < 0 ? Blocks.Count : count); i++)
         {
-            Blocks[i].Forward(ctx, x, causal);
+            Blocks[i].Forward(ctx, x, causal, buffers);
             ctx.Observe($"{_tapName}_{i}", x);
         }
         return x;
     }
+}
+
+/// <summary>
+/// The intermediate activations of one residual block over (B, T) tokens of width C, allocated once
+/// per forward pass and reused by every block (each block overwrites them before reading).
+/// </summary>
+public sealed class BlockBuffers(int batch, int tokens, int width, int mlpWidth)
+{
+    /// <summary>LayerNorm output, (B, T, C).</summary>
+    public Tensor Normed { get; } = Tensor.Uninitialized(batch, tokens, width);
+
+    /// <summary>Packed q, k, v, (B, T, 3C).</summary>
+    public Tensor Qkv { get; } = Tensor.Uninitialized(batch, tokens, 3 * width);
+
+    /// <summary>Attention output before the out projection, (B, T, C).</summary>
+    public Tensor Mixed { get; } = Tensor.Uninitialized(batch, tokens, width);
+
+    /// <summary>MLP hidden activations, (B, T, F).</summary>
+    public Tensor Hidden { get; } = Tensor.Uninitialized(batch, tokens, mlpWidth);
 }
