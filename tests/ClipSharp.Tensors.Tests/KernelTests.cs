@@ -138,6 +138,27 @@ public class KernelTests
     }
 
     [Theory]
+    [InlineData(2, 50, 50, 64, false)]
+    [InlineData(2, 1, 50, 64, false)]
+    [InlineData(3, 77, 77, 64, true)]
+    [InlineData(1, 9, 9, 32, true)]
+    [InlineData(2, 5, 40, 96, false)]
+    public void DirectAvx512HeadsEqualTheGemmPathBitForBit(int batch, int tq, int tk, int d, bool causal)
+    {
+        Assert.True(ComputeContext.DetectIsa() == IsaLevel.Avx512, "this test needs AVX-512 (the CI machine has it)");
+        var rng = new Random(tq * 131 + tk);
+        int heads = 2, c = heads * d;
+        var q = RandomArray(rng, batch * tq * c);
+        var k = RandomArray(rng, batch * tk * c);
+        var v = RandomArray(rng, batch * tk * c);
+        var direct = new float[batch * tq * c];
+        var gemm = new float[batch * tq * c];
+        Attention.MultiHead(new ComputeContext(2, IsaLevel.Avx512), direct, q, c, k, v, c, batch, tq, tk, heads, d, causal);
+        Attention.MultiHead(new ComputeContext(2, IsaLevel.Avx2), gemm, q, c, k, v, c, batch, tq, tk, heads, d, causal);
+        Assert.Equal(gemm, direct);
+    }
+
+    [Theory]
     [InlineData(3, 2, 7, 9, 3, 1, 1)]
     [InlineData(2, 4, 8, 8, 1, 1, 0)]
     [InlineData(3, 5, 16, 16, 4, 4, 0)]

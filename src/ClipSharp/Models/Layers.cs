@@ -60,6 +60,23 @@ public sealed partial class LinearLayer
         if (biasName is not null) Bias = p.Take(biasName, [outFeatures], biasInit ?? Init.DefaultBias(inFeatures));
     }
 
+    private LinearLayer(Tensor weight, Tensor? bias)
+    {
+        (Weight, Bias) = (weight, bias);
+        (OutFeatures, InFeatures) = (weight.Shape[0], weight.Shape[1]);
+    }
+
+    /// <summary>
+    /// A linear layer over existing parameters (shared, not copied): <paramref name="weight"/> (O, I),
+    /// e.g. a view of a convolution's weight that acts on flattened patches.
+    /// </summary>
+    public static LinearLayer Over(Tensor weight, Tensor? bias = null)
+    {
+        if (weight.Rank != 2 || !weight.IsContiguous) throw new ArgumentException($"linear weight must be a contiguous (O, I) matrix, got {weight.ShapeString}");
+        if (bias is not null && bias.Length != weight.Shape[0]) throw new ArgumentException($"bias has {bias.Length} values, expected {weight.Shape[0]}");
+        return new LinearLayer(weight, bias);
+    }
+
     /// <summary>True while an inference copy of Wᵀ in the GEMM's panel layout is held.</summary>
     public bool IsPacked => _packed is not null;
 

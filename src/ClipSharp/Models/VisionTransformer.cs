@@ -18,7 +18,13 @@ public sealed partial class VisionTransformer : IImageTower
     public LayerNormLayer LnPre { get; }
     public Transformer Transformer { get; }
 
-    public IEnumerable<LinearLayer> LinearLayers => Transformer.LinearLayers;
+    /// <summary>
+    /// conv1 seen as a linear layer on flattened patches: its stride equals its kernel, so each output
+    /// position is W (C, 3·P·P) times one patch's pixels in (channel, row, column) order.
+    /// </summary>
+    public LinearLayer PatchEmbedding { get; }
+
+    public IEnumerable<LinearLayer> LinearLayers => Transformer.LinearLayers.Prepend(PatchEmbedding);
     public LayerNormLayer LnPost { get; }
     public Tensor Proj { get; }                 // (C, E)
 
@@ -29,6 +35,7 @@ public sealed partial class VisionTransformer : IImageTower
         var scale = new Init.Normal(Math.Pow(c, -0.5));
         // Registration order follows the reference's VisionTransformer.__init__.
         Conv1 = new Conv2dLayer(p, "visual.conv1.weight", 3, c, cfg.PatchSize, cfg.PatchSize);
+        PatchEmbedding = LinearLayer.Over(Conv1.Weight.Reshape(c, 3 * cfg.PatchSize * cfg.PatchSize));
         ClassEmbedding = p.Take("visual.class_embedding", [c], scale);
         PositionalEmbedding = p.Take("visual.positional_embedding", [cfg.Tokens, c], scale);
         LnPre = new LayerNormLayer(p, "visual.ln_pre.", c);
@@ -44,18 +51,14 @@ public sealed partial class VisionTransformer : IImageTower
     {
         int b = pixels.Shape[0], c = Config.Width, g2 = Config.Grid * Config.Grid, t = Config.Tokens;
         CheckPixels(pixels, Config.ImageSize);
-        var patches = Conv1.Forward(ctx, pixels);                 // (B, C, G, G)
-        var x = new Tensor(b, t, c);                              // (B, T, C)
+        var patches = PatchEmbedding.Forward(ctx, Patches(ctx, pixels));   // (B·G², C)
+        var x = Tensor.Uninitialized(b, t, c);                    // (B, T, C)
         var xs = x.Span;
         var ps = patches.Span;
         for (int n = 0; n < b; n++)
         {
             ClassEmbedding.Span.CopyTo(xs.Slice(n * t * c, c));
-            for (int ch = 0; ch < c; ch++)
-            {
-                var plane = ps.Slice((n * c + ch) * g2, g2);
-                for (int i = 0; i < g2; i++) xs[(n * t + 1 + i) * c + ch] = plane[i];
-            }
+            ps.Slice(n * g2 * c, g2 * c).CopyTo(xs.Slice((n * t + 1) * c, g2 * c));
             var tokens = xs.Slice(n * t * c, t * c);
             System.Numerics.Tensors.TensorPrimitives.Add(tokens, PositionalEmbedding.Span, tokens);
         }
@@ -81,6 +84,29 @@ public sealed partial class VisionTransformer : IImageTower
         var features = new Tensor(b, Proj.Shape[1]);
         Linear.Project(ctx, features.Span, cls.Span, Proj.Span, b, c, Proj.Shape[1]);
         return features;
+    }
+
+    /// <summary>pixels (B, 3, R, R) → flattened patches (B·G², 3·P·P), each in (channel, row, column) order.</summary>
+    private Tensor Patches(ComputeContext ctx, Tensor pixels)
+    {
+        int b = pixels.Shape[0], p = Config.PatchSize, g = Config.Grid, r = Config.ImageSize, k = 3 * p * p;
+        var patches = Tensor.Uninitialized(b * g * g, k);
+        var dense = pixels.Contiguous();
+        var source = dense.Storage;
+        int offset = dense.Offset;
+        var destination = patches.Storage;
+        ctx.For(b * g, job =>
+        {
+            int n = job / g, gy = job % g;
+            for (int gx = 0; gx < g; gx++)
+            {
+                var row = destination.AsSpan((job * g + gx) * k, k);
+                for (int ch = 0; ch < 3; ch++)
+                    for (int ky = 0; ky < p; ky++)
+                        source.AsSpan(offset + ((n * 3 + ch) * r + gy * p + ky) * r + gx * p, p).CopyTo(row.Slice((ch * p + ky) * p, p));
+            }
+        });
+        return patches;
     }
 
     internal static void CheckPixels(Tensor pixels, int resolution)
