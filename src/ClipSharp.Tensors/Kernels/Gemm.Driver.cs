@@ -18,8 +18,11 @@ internal unsafe struct GemmJob
     public GemmRowEpilogue? Epilogue;
     public int M, N, K;
     public bool Accumulate;
-    /// <summary>Rows per task (a multiple of Mr) and columns per task (a multiple of the panel width).</summary>
-    public int Mc, Nc, TasksM;
+    /// <summary>
+    /// Most rows in a task (a multiple of Mr), columns per task (a multiple of the panel width), row
+    /// blocks, and Mr-row tiles in all (dealt out evenly over the row blocks).
+    /// </summary>
+    public int Mc, Nc, TasksM, TilesM;
     /// <summary>The K range [PStart, PEnd) of the current phase.</summary>
     public int PStart, PEnd;
 }
@@ -39,15 +42,18 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
     public static void Run(ComputeContext ctx, GemmJob job)
     {
         int mr = TKernel.Mr;
-        // Rows: blocks of about McTarget, spread evenly (whole Mr tiles) so tasks are balanced.
-        int tasksM = Math.Max(1, (job.M + GemmLayout.McTarget - 1) / GemmLayout.McTarget);
+        int threads = SmallProblem(job) ? 1 : ctx.Threads;
+        // Rows: blocks of about McTarget whole Mr tiles, as many blocks as a multiple of the thread count
+        // when there are several, and the tiles dealt out evenly (blocks differ by at most one tile) so
+        // no thread is left with a short last block while the other works.
         int tilesM = (job.M + mr - 1) / mr;
+        int tasksM = Math.Max(1, (job.M + GemmLayout.McTarget - 1) / GemmLayout.McTarget);
+        if (threads > 1 && tasksM > 1) tasksM = Math.Min(tilesM, (tasksM + threads - 1) / threads * threads);
         job.Mc = (tilesM + tasksM - 1) / tasksM * mr;
-        tasksM = (job.M + job.Mc - 1) / job.Mc;
+        job.TilesM = tilesM;
         // Columns: at most NcMax per task so the task's C block stays in L2 beside its packed A;
         // narrower (down to 4 panels) when there are too few tasks to keep the threads busy.
         int panels = GemmLayout.PaddedColumns(job.N) / GemmLayout.PanelWidth;
-        int threads = SmallProblem(job) ? 1 : ctx.Threads;
         int panelsPerTask = Math.Min(panels, GemmLayout.NcMax / GemmLayout.PanelWidth);
         while (threads > 1 && panelsPerTask > 4 && tasksM * ((panels + panelsPerTask - 1) / panelsPerTask) < 4 * threads)
             panelsPerTask = (panelsPerTask + 1) / 2;
@@ -90,9 +96,10 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         int mr = TKernel.Mr, nr = TKernel.Nr;
         const int W = GemmLayout.PanelWidth;
         // Consecutive tasks share a column block, so its packed B panels are reused from cache.
-        int i0 = task % job.TasksM * job.Mc;
+        int block = task % job.TasksM;
+        int i0 = (int)((long)block * job.TilesM / job.TasksM) * mr;
+        int mc = Math.Min((int)((long)(block + 1) * job.TilesM / job.TasksM) * mr, job.M) - i0;
         int j0 = task / job.TasksM * job.Nc;
-        int mc = Math.Min(job.Mc, job.M - i0);
         int jEnd = Math.Min(j0 + job.Nc, job.N);
         int paddedN = GemmLayout.PaddedColumns(job.N);
 
