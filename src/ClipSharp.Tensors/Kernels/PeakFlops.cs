@@ -6,14 +6,16 @@ namespace ClipSharp.Tensors.Kernels;
 
 /// <summary>
 /// Measures the machine's float32 FMA peak: each thread runs independent fused multiply-add chains
-/// on registers (no memory traffic), enough of them to cover FMA latency on every port.
+/// on registers (no memory traffic), enough of them to cover FMA latency on every port. Each
+/// repetition lasts about a quarter of a second, as long as an encoder batch it is compared with, so
+/// a momentary clock burst on a shared machine does not set the peak.
 /// </summary>
 public static class PeakFlops
 {
     /// <summary>Best GFLOP/s over a few repetitions with <paramref name="threads"/> threads (2 FLOPs per FMA lane).</summary>
     public static double Measure(int threads, int repetitions = 5)
     {
-        const long iterations = 20_000_000;
+        const long iterations = 120_000_000;
         Chains(1000);  // JIT
         double best = 0;
         for (int rep = 0; rep < repetitions; rep++)
