@@ -40,6 +40,37 @@ public class KernelTests
     }
 
     [Fact]
+    public void FloatExpIsWithinTwoUlpsOfDoubleExpAndHandlesTheEdges()
+    {
+        var rng = new Random(11);
+        var x = new float[4096];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 200 - 100);
+        for (int i = 0; i < 64; i++) x[i] = -3 + i * 0.09375f;   // around 0, where 1.702·x lands most
+        var y = new float[x.Length];
+        for (int i = 0; i < x.Length; i += 16)
+            System.Runtime.Intrinsics.Vector512.CopyTo(FloatExp.Exp(System.Runtime.Intrinsics.Vector512.Create(x, i)), y, i);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double e = Math.Exp(x[i]);
+            if (e > float.MaxValue) { Assert.Equal(float.PositiveInfinity, y[i]); continue; }
+            if (e < 1.2e-38) { Assert.True(y[i] < 1.2e-38f && y[i] >= 0); continue; }   // subnormal results
+            Assert.True(Math.Abs(y[i] - e) <= 2.4e-7 * e, $"exp({x[i]}) = {y[i]}, expected {e}");
+        }
+        float[] edges = [100f, 89f, -104f, -200f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, 0f, -0f, 88.7f, -87f, 1f, -1f, 1e-8f, 50f, -50f];
+        var z = new float[16];
+        System.Runtime.Intrinsics.Vector512.CopyTo(FloatExp.Exp(System.Runtime.Intrinsics.Vector512.Create(edges)), z);
+        Assert.Equal(float.PositiveInfinity, z[0]);
+        Assert.Equal(float.PositiveInfinity, z[1]);
+        Assert.Equal(0f, z[2]);
+        Assert.Equal(0f, z[3]);
+        Assert.Equal(float.PositiveInfinity, z[4]);
+        Assert.Equal(0f, z[5]);
+        Assert.True(float.IsNaN(z[6]));
+        Assert.Equal(1f, z[7]);
+        Assert.Equal(1f, z[8]);
+    }
+
+    [Fact]
     public void ReluClampsNegatives()
     {
         float[] x = [-2f, -0f, 0.5f, 3f, -1e-30f];

@@ -45,7 +45,36 @@ public readonly struct QuickGeluOperator : IUnaryOperator
     public static float Invoke(float x) => x / (1f + MathF.Exp(-1.702f * x));
     public static Vector128<float> Invoke(Vector128<float> x) => x / (Vector128<float>.One + Vector128.Exp(x * Vector128.Create(-1.702f)));
     public static Vector256<float> Invoke(Vector256<float> x) => x / (Vector256<float>.One + Vector256.Exp(x * Vector256.Create(-1.702f)));
-    public static Vector512<float> Invoke(Vector512<float> x) => x / (Vector512<float>.One + Vector512.Exp(x * Vector512.Create(-1.702f)));
+    public static Vector512<float> Invoke(Vector512<float> x) => x / (Vector512<float>.One + FloatExp.Exp(x * Vector512.Create(-1.702f)));
+}
+
+/// <summary>
+/// exp for 16 floats in float arithmetic (Vector512.Exp goes through double, several times slower):
+/// x = n·ln 2 + r with |r| ≤ ln 2 / 2 (ln 2 split in two parts so r is exact), e^r by a degree-6
+/// minimax polynomial (relative error about 1e-7), and 2^n applied exactly by VSCALEFPS. Overflows to
+/// +∞ and underflows to 0 like MathF.Exp; NaN stays NaN.
+/// </summary>
+public static class FloatExp
+{
+    public static Vector512<float> Exp(Vector512<float> x)
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return Vector512.Exp(x);
+        var input = x;
+        // Beyond these bounds the result is +∞ or 0 already; clamping keeps n finite.
+        x = Vector512.Min(Vector512.Max(x, Vector512.Create(-104f)), Vector512.Create(89f));
+        var n = Vector512.Round(x * Vector512.Create(1.44269504088896341f));
+        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693359375f), x);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(2.12194440e-4f), r);
+        var p = Vector512.Create(1.9875691500e-4f);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507e-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
+        p = Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
+        var result = System.Runtime.Intrinsics.X86.Avx512F.Scale(p, n);
+        return Vector512.ConditionalSelect(Vector512.Equals(input, input), result, input);   // NaN stays NaN
+    }
 }
 
 /// <summary>
