@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs ClipSharp and the PyTorch peer on the same architecture and weights, in one run, and prints
 # the ratios.   bench/run.sh [ARCH=ViT-B-32] [BATCH=32] [TEXT_BATCH=256]
+# ITERS (default 5): timed repetitions per measurement on both sides; each reports its best.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-arch="${1:-ViT-B-32}"; batch="${2:-32}"; text_batch="${3:-256}"
+arch="${1:-ViT-B-32}"; batch="${2:-32}"; text_batch="${3:-256}"; iters="${ITERS:-5}"
 # Debian's torch uses whatever libblas.so.3 is installed: without OpenBLAS it is the slow reference BLAS.
 "$here/scripts/setup.sh" python3-torch python3-numpy libopenblas0-pthread
 work="${BENCH_WORK:-$here/out/bench}"; mkdir -p "$work"
@@ -17,10 +18,10 @@ PY
 "$here/clipsharp" tokenize --texts-file "$work/prompts.json" --padded --truncate --json | /usr/bin/python3 -c "import sys, json; json.dump([json.loads(l) for l in sys.stdin], open('$work/tokens.json', 'w'))"
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 peer=$(OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 "$here/bench/peer/bench_torch.py" --config "$here/src/ClipSharp/Models/Presets/$arch.json" \
-  --weights "$weights" --tokens "$work/tokens.json" --batch "$batch" --text-batch "$text_batch" --threads "$(nproc)")
-ours=$("$here/clipsharp" bench --model "$weights" --texts-file "$work/prompts.json" --batch "$batch" --text-batch "$text_batch" --peak --json)
+  --weights "$weights" --tokens "$work/tokens.json" --batch "$batch" --text-batch "$text_batch" --threads "$(nproc)" --iters "$iters")
+ours=$("$here/clipsharp" bench --model "$weights" --texts-file "$work/prompts.json" --batch "$batch" --text-batch "$text_batch" --iterations "$iters" --peak --json)
 shared="${CLIPSHARP_SHARED:-$here/../shared}"
-int8=$("$here/clipsharp" bench --model "$weights" --texts-file "$work/prompts.json" --batch "$batch" --text-batch "$text_batch" --precision int8 \
+int8=$("$here/clipsharp" bench --model "$weights" --texts-file "$work/prompts.json" --batch "$batch" --text-batch "$text_batch" --iterations "$iters" --precision int8 \
   --agreement-images "$shared/fixtures/vit-tiny/images" --json)
 echo "pytorch:        $peer"
 echo "clipsharp:      $ours"
