@@ -66,6 +66,15 @@ public class PipelineTests
         trainer.Step(pixels.Slice(0, 2).Clone(), tokens);
         Assert.All(model.Visual.LinearLayers.Concat(model.Text.Transformer.LinearLayers), l => Assert.False(l.IsPacked));
         Assert.NotEqual(texts, model.EncodeText(ctx, tokens, 2).Span.ToArray());   // the updated weights are the ones used
+
+        // Images too (the ResNet's channels-last convolution weights are derived copies): the trained
+        // model, packed again, must give what a fresh model built from its updated parameters gives.
+        model.PackForInference(ctx);
+        var updated = new IO.StateDict();
+        foreach (var (name, value) in model.Parameters) updated.Add(name, value.Clone(), "F32");
+        var fresh = Models.ClipModel.FromStateDict(updated, config);
+        Assert.Equal(fresh.EncodeImage(ctx, pixels).Span.ToArray(), model.EncodeImage(ctx, pixels).Span.ToArray());
+        Assert.NotEqual(image, model.EncodeImage(ctx, pixels).Span.ToArray());
     }
 
     [Theory]

@@ -39,7 +39,10 @@ public sealed partial class LayerNormLayer
 /// <summary>nn.Linear: y = x Wᵀ + b with W stored (O, I).</summary>
 public sealed partial class LinearLayer
 {
-    public Tensor Weight { get; }
+    /// <summary>W (O, I); for a derived layer, computed from its source on first use after each release.</summary>
+    public Tensor Weight => _weight ??= _derive!();
+    private Tensor? _weight;
+    private readonly Func<Tensor>? _derive;
     public Tensor? Bias { get; }
     public int InFeatures { get; }
     public int OutFeatures { get; }
@@ -56,15 +59,27 @@ public sealed partial class LinearLayer
     {
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        Weight = p.Take(weightName, [outFeatures, inFeatures], weightInit ?? Init.DefaultWeight(inFeatures));
+        _weight = p.Take(weightName, [outFeatures, inFeatures], weightInit ?? Init.DefaultWeight(inFeatures));
         if (biasName is not null) Bias = p.Take(biasName, [outFeatures], biasInit ?? Init.DefaultBias(inFeatures));
     }
 
     private LinearLayer(Tensor weight, Tensor? bias)
     {
-        (Weight, Bias) = (weight, bias);
+        (_weight, Bias) = (weight, bias);
         (OutFeatures, InFeatures) = (weight.Shape[0], weight.Shape[1]);
     }
+
+    private LinearLayer(Func<Tensor> derive, int inFeatures, int outFeatures)
+    {
+        (_derive, InFeatures, OutFeatures) = (derive, inFeatures, outFeatures);
+    }
+
+    /// <summary>
+    /// An inference-only linear layer whose (O, I) weight is computed by <paramref name="derive"/> from
+    /// other parameters (e.g. a convolution's weight permuted to channels-last order). The result is
+    /// cached until <see cref="ReleasePacked"/>, which training calls before it changes the source.
+    /// </summary>
+    public static LinearLayer Derived(Func<Tensor> derive, int inFeatures, int outFeatures) => new(derive, inFeatures, outFeatures);
 
     /// <summary>
     /// A linear layer over existing parameters (shared, not copied): <paramref name="weight"/> (O, I),
@@ -88,7 +103,11 @@ public sealed partial class LinearLayer
         _packed ??= Gemm.PackB(Weight.Span, InFeatures, transB: true, k: InFeatures, n: OutFeatures, ctx);
 
     /// <summary>Drops the packed and quantised copies (before the weight is updated in place).</summary>
-    public void ReleasePacked() => (_packed, _int8) = (null, null);
+    public void ReleasePacked()
+    {
+        (_packed, _int8) = (null, null);
+        if (_derive is not null) _weight = null;
+    }
 
     private Int8Weights? _int8;
 
@@ -177,6 +196,22 @@ public sealed partial class BatchNorm2dLayer
         Bias = p.Take(prefix + "bias", [channels], Init.Zeros);
         RunningMean = p.Take(prefix + "running_mean", [channels], Init.Zeros);
         RunningVar = p.Take(prefix + "running_var", [channels], Init.Ones);
+    }
+
+    /// <summary>
+    /// The inference transform per channel, y = x·scale + shift with scale = γ / √(var + ε) and
+    /// shift = β − mean·scale (the same arithmetic as <see cref="Normalization.BatchNormInference"/>).
+    /// </summary>
+    public (float[] Scale, float[] Shift) ScaleShift()
+    {
+        int c = Weight.Length;
+        var (scale, shift) = (new float[c], new float[c]);
+        for (int i = 0; i < c; i++)
+        {
+            scale[i] = Weight.Span[i] / MathF.Sqrt(RunningVar.Span[i] + 1e-5f);
+            shift[i] = Bias.Span[i] - RunningMean.Span[i] * scale[i];
+        }
+        return (scale, shift);
     }
 
     /// <summary>x: (B, C, H, W) → same shape; optionally followed by ReLU.</summary>

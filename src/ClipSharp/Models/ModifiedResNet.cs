@@ -35,7 +35,13 @@ public sealed partial class ModifiedResNet : IImageTower
     public IReadOnlyList<IReadOnlyList<Bottleneck>> Stages { get; }
     public AttentionPool2d AttnPool { get; }
 
-    public IEnumerable<LinearLayer> LinearLayers => [AttnPool.KProj, AttnPool.QProj, AttnPool.VProj, AttnPool.CProj];
+    /// <summary>Every convolution as a GEMM on channels-last activations, then attention pooling's projections.</summary>
+    public IEnumerable<LinearLayer> LinearLayers =>
+        new[] { _conv1, _conv2, _conv3 }.Concat(Stages.SelectMany(stage => stage).SelectMany(block => block.Convolutions))
+            .Select(conv => conv.Linear)
+            .Concat([AttnPool.KProj, AttnPool.QProj, AttnPool.VProj, AttnPool.CProj]);
+
+    private readonly ConvGemm _conv1, _conv2, _conv3;
 
     public ModifiedResNet(ParameterBuilder p, ResNetConfig cfg, int embedDim)
     {
@@ -47,6 +53,7 @@ public sealed partial class ModifiedResNet : IImageTower
         Bn2 = new BatchNorm2dLayer(p, "visual.bn2.", w / 2);
         Conv3 = new Conv2dLayer(p, "visual.conv3.weight", w / 2, w, 3, padding: 1);
         Bn3 = new BatchNorm2dLayer(p, "visual.bn3.", w);
+        (_conv1, _conv2, _conv3) = (new ConvGemm(Conv1), new ConvGemm(Conv2), new ConvGemm(Conv3));
         var stages = new List<IReadOnlyList<Bottleneck>>();
         int inplanes = w;
         for (int s = 0; s < 4; s++)
@@ -66,30 +73,125 @@ public sealed partial class ModifiedResNet : IImageTower
 
     public int ImageSize => Config.ImageSize;
 
-    /// <summary>pixels: (B, 3, R, R) → features (B, E), not normalised.</summary>
+    /// <summary>
+    /// pixels: (B, 3, R, R) → features (B, E), not normalised. Runs channels-last: every convolution is
+    /// one GEMM over all images with its BatchNorm (and ReLU, and a block's residual add) fused into the
+    /// GEMM's epilogue; taps still see (B, C, H, W).
+    /// </summary>
     public Tensor Forward(ComputeContext ctx, Tensor pixels)
     {
         VisionTransformer.CheckPixels(pixels, Config.ImageSize);
-        var x = Bn1.Forward(Conv1.Forward(ctx, pixels), relu: true);
-        x = Bn2.Forward(Conv2.Forward(ctx, x), relu: true);
-        x = Bn3.Forward(Conv3.Forward(ctx, x), relu: true);
-        x = AvgPool(x, 2);
-        ctx.Observe("visual.stem_0", x);
+        int b = pixels.Shape[0], r = Config.ImageSize;
+        var x = Tensor.Uninitialized(b, r, r, 3);
+        Convolution.Transpose(x.Span, pixels.Contiguous().Span, b, 3, r * r, toChannelsLast: true);
+        x = _conv1.Forward(ctx, x, ConvGemm.Normalize(Bn1, ctx, relu: true));
+        x = _conv2.Forward(ctx, x, ConvGemm.Normalize(Bn2, ctx, relu: true));
+        x = _conv3.Forward(ctx, x, ConvGemm.Normalize(Bn3, ctx, relu: true));
+        x = AvgPool(ctx, x, 2);
+        Observe(ctx, "visual.stem_0", x);
         for (int s = 0; s < Stages.Count; s++)
         {
             foreach (var block in Stages[s]) x = block.Forward(ctx, x);
-            ctx.Observe($"visual.layer_{s + 1}", x);
+            Observe(ctx, $"visual.layer_{s + 1}", x);
         }
         return AttnPool.Forward(ctx, x);
     }
 
-    /// <summary>nn.AvgPool2d(k): (B, C, H, W) → (B, C, H/k, W/k).</summary>
-    internal static Tensor AvgPool(Tensor x, int k)
+    /// <summary>Taps see the reference's (B, C, H, W) layout.</summary>
+    private static void Observe(ComputeContext ctx, string name, Tensor channelsLast)
     {
-        int b = x.Shape[0], c = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
-        var y = new Tensor(b, c, h / k, w / k);
-        Convolution.AvgPool2d(y.Span, x.Span, b, c, h, w, k);
+        if (ctx.Tap is null) return;
+        int b = channelsLast.Shape[0], h = channelsLast.Shape[1], w = channelsLast.Shape[2], c = channelsLast.Shape[3];
+        var nchw = new Tensor(b, c, h, w);
+        Convolution.Transpose(nchw.Span, channelsLast.Span, b, c, h * w, toChannelsLast: false);
+        ctx.Observe(name, nchw);
+    }
+
+    /// <summary>nn.AvgPool2d(k) on channels-last data: (B, H, W, C) → (B, H/k, W/k, C).</summary>
+    internal static Tensor AvgPool(ComputeContext ctx, Tensor x, int k)
+    {
+        int b = x.Shape[0], h = x.Shape[1], w = x.Shape[2], c = x.Shape[3];
+        var y = Tensor.Uninitialized(b, h / k, w / k, c);
+        Convolution.AvgPool2dNhwc(ctx, y.Span, x.Span, b, h, w, c, k);
         return y;
+    }
+}
+
+/// <summary>
+/// A bias-free convolution run as a GEMM on channels-last activations (B, H, W, C): a 1×1 kernel is a
+/// linear layer over channels sharing the convolution's weight; a k×k kernel multiplies im2col rows in
+/// (kernel row, kernel column, channel) order by the weight permuted to (O, KH, KW, I), derived on use.
+/// </summary>
+internal sealed class ConvGemm
+{
+    /// <summary>Largest im2col block built at once (floats); bigger batches are done a few images at a time.</summary>
+    private const long Im2ColFloats = 8L << 20;
+
+    public Conv2dLayer Conv { get; }
+    public LinearLayer Linear { get; }
+
+    public ConvGemm(Conv2dLayer conv)
+    {
+        Conv = conv;
+        int o = conv.OutChannels, i = conv.InChannels, k = conv.Kernel;
+        Linear = k == 1
+            ? LinearLayer.Over(conv.Weight.Reshape(o, i))
+            : LinearLayer.Derived(() => ChannelsLastWeight(conv.Weight, o, i, k), k * k * i, o);
+    }
+
+    private bool IsPointwise => Conv.Kernel == 1 && Conv.Stride == 1 && Conv.Padding == 0;
+
+    /// <summary>x (B, H, W, I) → (B, P, Q, O); <paramref name="epilogue"/> runs on each finished row segment.</summary>
+    public Tensor Forward(ComputeContext ctx, Tensor x, GemmRowEpilogue? epilogue)
+    {
+        int b = x.Shape[0], h = x.Shape[1], w = x.Shape[2], c = x.Shape[3], k = Conv.Kernel;
+        int p = Convolution.OutputSize(h, k, Conv.Stride, Conv.Padding), q = Convolution.OutputSize(w, k, Conv.Stride, Conv.Padding);
+        if (IsPointwise) return Linear.Forward(ctx, x.Contiguous(), epilogue);
+        var y = Tensor.Uninitialized(b, p, q, Conv.OutChannels);
+        int depth = k * k * c, rowsPerImage = p * q;
+        int images = (int)Math.Clamp(Im2ColFloats / ((long)rowsPerImage * depth), 1, b);
+        var rows = Tensor.Uninitialized(images * rowsPerImage, depth);
+        var input = x.Contiguous();
+        for (int n = 0; n < b; n += images)
+        {
+            int count = Math.Min(images, b - n);
+            var block = count == images ? rows : rows.Slice(0, count * rowsPerImage);
+            Convolution.Im2ColNhwc(ctx, block.Span, input.Span.Slice(n * h * w * c, count * h * w * c), count, h, w, c, k, k, Conv.Stride, Conv.Padding);
+            // The epilogue sees rows of this block; shift them to rows of the whole batch.
+            int first = n * rowsPerImage;
+            GemmRowEpilogue? shifted = epilogue is null ? null : (values, row, column) => epilogue(values, first + row, column);
+            Linear.Forward(ctx, block, shifted, output: y.Reshape(b * rowsPerImage, Conv.OutChannels).Slice(first, count * rowsPerImage));
+        }
+        return y;
+    }
+
+    /// <summary>BatchNorm (and optionally a residual add, then ReLU) applied to GEMM rows of channels.</summary>
+    public static GemmRowEpilogue Normalize(BatchNorm2dLayer bn, ComputeContext ctx, bool relu, Tensor? residual = null)
+    {
+        var (scale, shift) = bn.ScaleShift();
+        int channels = scale.Length;
+        var isa = ctx.Isa;
+        return (values, row, column) =>
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(values, scale.AsSpan(column, values.Length), values);
+            System.Numerics.Tensors.TensorPrimitives.Add(values, shift.AsSpan(column, values.Length), values);
+            if (residual is not null)
+                System.Numerics.Tensors.TensorPrimitives.Add(values, residual.Span.Slice(row * channels + column, values.Length), values);
+            if (relu) Elementwise.Apply<ReluOperator>(values, values, isa);
+        };
+    }
+
+    /// <summary>(O, I, K, K) → (O, K·K·I) in (kernel row, kernel column, channel) order.</summary>
+    private static Tensor ChannelsLastWeight(Tensor weight, int o, int i, int k)
+    {
+        var result = new Tensor(o, k * k * i);
+        var src = weight.Contiguous().Span;
+        var dst = result.Span;
+        for (int oc = 0; oc < o; oc++)
+            for (int ic = 0; ic < i; ic++)
+                for (int uv = 0; uv < k * k; uv++)
+                    dst[(oc * k * k + uv) * i + ic] = src[(oc * i + ic) * k * k + uv];
+        return result;
     }
 }
 
@@ -125,26 +227,31 @@ public sealed partial class Bottleneck
             // downsample.-1 is the parameter-free AvgPool2d(stride).
             DownsampleConv = new Conv2dLayer(p, prefix + "downsample.0.weight", inplanes, planes * Expansion, 1);
             DownsampleBn = new BatchNorm2dLayer(p, prefix + "downsample.1.", planes * Expansion);
+            _downsample = new ConvGemm(DownsampleConv);
         }
+        (_conv1, _conv2, _conv3) = (new ConvGemm(Conv1), new ConvGemm(Conv2), new ConvGemm(Conv3));
     }
 
-    /// <summary>x: (B, Cin, H, W) → (B, 4·planes, H/stride, W/stride).</summary>
+    private readonly ConvGemm _conv1, _conv2, _conv3;
+    private readonly ConvGemm? _downsample;
+
+    /// <summary>The block's convolutions as channels-last GEMMs (inference).</summary>
+    internal IEnumerable<ConvGemm> Convolutions => _downsample is null ? [_conv1, _conv2, _conv3] : [_conv1, _conv2, _conv3, _downsample];
+
+    /// <summary>Channels-last inference: x (B, H, W, Cin) → (B, H/stride, W/stride, 4·planes).</summary>
     public Tensor Forward(ComputeContext ctx, Tensor x)
     {
-        var y = Bn1.Forward(Conv1.Forward(ctx, x), relu: true);
-        y = Bn2.Forward(Conv2.Forward(ctx, y), relu: true);
-        if (Stride > 1) y = ModifiedResNet.AvgPool(y, Stride);
-        y = Bn3.Forward(Conv3.Forward(ctx, y));
+        var y = _conv1.Forward(ctx, x, ConvGemm.Normalize(Bn1, ctx, relu: true));
+        y = _conv2.Forward(ctx, y, ConvGemm.Normalize(Bn2, ctx, relu: true));
+        if (Stride > 1) y = ModifiedResNet.AvgPool(ctx, y, Stride);
         var identity = x;
-        if (DownsampleConv is not null)
+        if (_downsample is not null)
         {
-            var pooled = Stride > 1 ? ModifiedResNet.AvgPool(x, Stride) : x;
-            identity = DownsampleBn!.Forward(DownsampleConv.Forward(ctx, pooled));
+            var pooled = Stride > 1 ? ModifiedResNet.AvgPool(ctx, x, Stride) : x;
+            identity = _downsample.Forward(ctx, pooled, ConvGemm.Normalize(DownsampleBn!, ctx, relu: false));
         }
-        var ys = y.Span;
-        System.Numerics.Tensors.TensorPrimitives.Add(ys, identity.Span, ys);
-        Elementwise.Apply<ReluOperator>(ys, ys, ctx.Isa);
-        return y;
+        // relu(bn3(conv3(y)) + identity), all in conv3's epilogue.
+        return _conv3.Forward(ctx, y, ConvGemm.Normalize(Bn3, ctx, relu: true, residual: identity));
     }
 }
 
@@ -172,21 +279,20 @@ public sealed partial class AttentionPool2d
         CProj = new LinearLayer(p, prefix + "c_proj.", width, outputDim, std);
     }
 
-    /// <summary>x: (B, C, H, W) → (B, E).</summary>
+    /// <summary>Channels-last x: (B, H, W, C) → (B, E).</summary>
     public Tensor Forward(ComputeContext ctx, Tensor x)
     {
-        int b = x.Shape[0], c = x.Shape[1], hw = x.Shape[2] * x.Shape[3], t = hw + 1;
+        int b = x.Shape[0], c = x.Shape[3], hw = x.Shape[1] * x.Shape[2], t = hw + 1;
         var tokens = new Tensor(b, t, c);                             // (B, T, C): mean token, then the map
         var ts = tokens.Span;
-        var xs = x.Span;
+        var xs = x.Contiguous().Span;
         for (int n = 0; n < b; n++)
         {
-            for (int ch = 0; ch < c; ch++)
-            {
-                var plane = xs.Slice((n * c + ch) * hw, hw);
-                ts[n * t * c + ch] = System.Numerics.Tensors.TensorPrimitives.Sum(plane) / hw;
-                for (int i = 0; i < hw; i++) ts[(n * t + 1 + i) * c + ch] = plane[i];
-            }
+            var map = xs.Slice(n * hw * c, hw * c);
+            map.CopyTo(ts.Slice((n * t + 1) * c, hw * c));
+            var mean = ts.Slice(n * t * c, c);
+            for (int i = 0; i < hw; i++) System.Numerics.Tensors.TensorPrimitives.Add(mean, map.Slice(i * c, c), mean);
+            System.Numerics.Tensors.TensorPrimitives.Divide(mean, hw, mean);
             var rows = ts.Slice(n * t * c, t * c);
             System.Numerics.Tensors.TensorPrimitives.Add(rows, PositionalEmbedding.Span, rows);
         }
