@@ -1,7 +1,9 @@
 // HNSW at scale: recall@10 and single-query rate against exact search, in one run.
-//   ann N D QUERIES THREADS M EFC EFS[,EFS...] INDEX_PATH
-// Data: N rows of i.i.d. N(0,1) components, L2-normalised (seed 5); queries from the same distribution
-// (seed 6, not from the data). The graph is built on THREADS threads and saved to INDEX_PATH (tagged with
+//   ann N D QUERIES THREADS M EFC EFS[,EFS...] INDEX_PATH [DATA=random|lowrank:R]
+// Data "random": N rows of i.i.d. N(0,1) components, L2-normalised (seed 5); queries from the same
+// distribution (seed 6, not from the data). "lowrank:R": each row is a fixed random D×R matrix times an
+// R-dimensional standard normal vector, plus N(0, 0.05²) noise per component, L2-normalised — data with
+// an intrinsic dimension of about R, as embeddings of real images have; queries drawn the same way. The graph is built on THREADS threads and saved to INDEX_PATH (tagged with
 // the data and parameters) so a rerun loads it; the build time is kept beside it in INDEX_PATH.json.
 // Exact search uses THREADS threads per query, HNSW one thread per query; both run queries one at a time.
 using System.Diagnostics;
@@ -18,14 +20,19 @@ internal static class AnnBench
         int m = int.Parse(args[4]), efC = int.Parse(args[5]);
         int[] efs = args[6].Split(',').Select(int.Parse).ToArray();
         string path = args[7];
+        string kind = args.Length > 8 ? args[8] : "random";
+        int rank = kind.StartsWith("lowrank:", StringComparison.Ordinal) ? int.Parse(kind["lowrank:".Length..])
+            : kind == "random" ? 0 : throw new ArgumentException($"unknown data '{kind}' (random, lowrank:R)");
         const int k = 10;
 
         var clock = Stopwatch.StartNew();
-        var data = Gaussian(5, n, d);
-        var queries = Gaussian(6, nq, d);
-        Log($"data generated in {clock.Elapsed.TotalSeconds:F1} s");
+        var data = rank == 0 ? Gaussian(5, n, d) : LowRank(5, n, d, rank);
+        var queries = rank == 0 ? Gaussian(6, nq, d) : LowRank(6, nq, d, rank);
+        Log($"{kind} data generated in {clock.Elapsed.TotalSeconds:F1} s");
 
-        string tag = $"bench random-normal seed=5 n={n} d={d} M={m} efC={efC} new-node-links0=2M";
+        string tag = rank == 0
+            ? $"bench random-normal seed=5 n={n} d={d} M={m} efC={efC} new-node-links0=2M"
+            : $"bench lowrank-{rank} seed=5 n={n} d={d} M={m} efC={efC} new-node-links0=2M";
         HnswIndex graph;
         double buildS;
         bool loaded = File.Exists(path) && HnswIndex.ReadTag(path) == tag && File.Exists(path + ".json");
@@ -82,7 +89,7 @@ internal static class AnnBench
         }
         Console.WriteLine(JsonSerializer.Serialize(new
         {
-            n, d, queries = nq, threads, M = m, efConstruction = efC, build_s = buildS, index_loaded = loaded,
+            data = kind, n, d, queries = nq, threads, M = m, efConstruction = efC, build_s = buildS, index_loaded = loaded,
             exact_queries_per_s = exactQps, hnsw = curve, load = Load(),
         }));
     }
@@ -105,8 +112,30 @@ internal static class AnnBench
 
     private static void Log(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
 
-    /// <summary>n rows of D i.i.d. standard normal components (Box–Muller, both outputs used), each L2-normalised.</summary>
-    private static float[] Gaussian(int seed, int n, int d)
+    /// <summary>
+    /// n rows x = normalise(B·z + 0.05·e): B a D×R matrix of N(0, 1/R) entries fixed by seed 1 (shared by data
+    /// and queries), z ~ N(0, I_R) and e ~ N(0, I_D) per row from <paramref name="seed"/>.
+    /// </summary>
+    private static float[] LowRank(int seed, int n, int d, int rank)
+    {
+        var basis = Gaussian(1, d, rank, normalise: false);
+        float scale = 1f / MathF.Sqrt(rank);
+        var latent = Gaussian(seed, n, rank, normalise: false);
+        var noise = Gaussian(seed + 1000, n, d, normalise: false);
+        var rows = GC.AllocateUninitializedArray<float>(checked(n * d));
+        Parallel.For(0, n, i =>
+        {
+            var z = latent.AsSpan(i * rank, rank);
+            var row = rows.AsSpan(i * d, d);
+            for (int j = 0; j < d; j++)
+                row[j] = scale * System.Numerics.Tensors.TensorPrimitives.Dot(basis.AsSpan(j * rank, rank), z) + 0.05f * noise[(long)i * d + j];
+            VectorKernels.Normalize(row);
+        });
+        return rows;
+    }
+
+    /// <summary>n rows of D i.i.d. standard normal components (Box–Muller, both outputs used), L2-normalised unless told not to.</summary>
+    private static float[] Gaussian(int seed, int n, int d, bool normalise = true)
     {
         var rng = new Random(seed);
         var rows = GC.AllocateUninitializedArray<float>(checked(n * d));
@@ -116,7 +145,7 @@ internal static class AnnBench
             rows[i] = (float)(r * Math.Cos(2 * Math.PI * u2));
             if (i + 1 < rows.Length) rows[i + 1] = (float)(r * Math.Sin(2 * Math.PI * u2));
         }
-        for (int i = 0; i < n; i++) VectorKernels.Normalize(rows.AsSpan(i * d, d));
+        if (normalise) for (int i = 0; i < n; i++) VectorKernels.Normalize(rows.AsSpan(i * d, d));
         return rows;
     }
 }
