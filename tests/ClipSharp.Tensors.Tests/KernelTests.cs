@@ -70,6 +70,50 @@ public class KernelTests
         Assert.Equal(1f, z[8]);
     }
 
+    [Theory]
+    [InlineData(3, 4, 7, 9, 3, 1, 1)]
+    [InlineData(3, 5, 8, 8, 3, 2, 1)]
+    [InlineData(2, 3, 6, 5, 1, 1, 0)]
+    [InlineData(4, 2, 9, 7, 2, 2, 0)]
+    public void ChannelsLastIm2ColHoldsEachOutputsReceptiveField(int channels, int batch, int h, int w, int kernel, int stride, int pad)
+    {
+        var rng = new Random(8);
+        var x = RandomArray(rng, batch * h * w * channels);   // (B, H, W, C)
+        int oh = Convolution.OutputSize(h, kernel, stride, pad), ow = Convolution.OutputSize(w, kernel, stride, pad);
+        int depth = kernel * kernel * channels;
+        var rows = new float[batch * oh * ow * depth];
+        rows.AsSpan().Fill(float.NaN);   // every entry must be written
+        Convolution.Im2ColNhwc(new ComputeContext(2), rows, x, batch, h, w, channels, kernel, kernel, stride, pad);
+        for (int b = 0; b < batch; b++)
+        for (int p = 0; p < oh; p++)
+        for (int q = 0; q < ow; q++)
+        for (int u = 0; u < kernel; u++)
+        for (int v = 0; v < kernel; v++)
+        for (int i = 0; i < channels; i++)
+        {
+            int row = p * stride + u - pad, col = q * stride + v - pad;
+            float expected = row < 0 || row >= h || col < 0 || col >= w ? 0f : x[((b * h + row) * w + col) * channels + i];
+            Assert.Equal(expected, rows[((b * oh + p) * ow + q) * depth + (u * kernel + v) * channels + i]);
+        }
+    }
+
+    [Fact]
+    public void ChannelsLastAveragePoolEqualsTheChannelsFirstOne()
+    {
+        var rng = new Random(9);
+        int batch = 2, channels = 5, h = 9, w = 6, k = 2;
+        var nchw = RandomArray(rng, batch * channels * h * w);
+        var nhwc = new float[nchw.Length];
+        Convolution.Transpose(nhwc, nchw, batch, channels, h * w, toChannelsLast: true);
+        var expected = new float[batch * channels * (h / k) * (w / k)];
+        Convolution.AvgPool2d(expected, nchw, batch, channels, h, w, k);
+        var pooled = new float[expected.Length];
+        Convolution.AvgPool2dNhwc(new ComputeContext(2), pooled, nhwc, batch, h, w, channels, k);
+        var back = new float[expected.Length];
+        Convolution.Transpose(back, pooled, batch, channels, (h / k) * (w / k), toChannelsLast: false);
+        Assert.Equal(expected, back);
+    }
+
     [Fact]
     public void ReluClampsNegatives()
     {
