@@ -36,25 +36,4 @@ public static partial class Normalization
         TensorPrimitives.FusedMultiplyAdd(centred, weight, bias, y);
         if (rented != null) System.Buffers.ArrayPool<float>.Shared.Return(rented);
     }
-
-    /// <summary>
-    /// BatchNorm in inference mode on (B, C, S) data, overwriting y (may alias x):
-    /// y[b, c, s] = (x[b, c, s] − mean[c]) / √(var[c] + eps) · weight[c] + bias[c].
-    /// </summary>
-    public static void BatchNormInference(Span<float> y, ReadOnlySpan<float> x, int batch, int channels, int spatial,
-        ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, ReadOnlySpan<float> mean, ReadOnlySpan<float> variance, float eps = 1e-5f)
-    {
-        for (int c = 0; c < channels; c++)
-        {
-            float scale = weight[c] / MathF.Sqrt(variance[c] + eps);
-            float shift = bias[c] - mean[c] * scale;
-            for (int b = 0; b < batch; b++)
-            {
-                int at = (b * channels + c) * spatial;
-                var dst = y.Slice(at, spatial);
-                TensorPrimitives.Multiply(x.Slice(at, spatial), scale, dst);
-                TensorPrimitives.Add(dst, shift, dst);
-            }
-        }
-    }
 }

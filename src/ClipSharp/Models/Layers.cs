@@ -170,16 +170,6 @@ public sealed partial class Conv2dLayer
         (InChannels, OutChannels, Kernel, Stride, Padding) = (inChannels, outChannels, kernel, stride, padding);
         Weight = p.Take(name, [outChannels, inChannels, kernel, kernel], Init.DefaultWeight(inChannels * kernel * kernel));
     }
-
-    /// <summary>x: (B, I, H, W) → (B, O, H', W').</summary>
-    public Tensor Forward(ComputeContext ctx, Tensor x)
-    {
-        int b = x.Shape[0], h = x.Shape[2], w = x.Shape[3];
-        int oh = Convolution.OutputSize(h, Kernel, Stride, Padding), ow = Convolution.OutputSize(w, Kernel, Stride, Padding);
-        var y = new Tensor(b, OutChannels, oh, ow);
-        Convolution.Conv2d(ctx, y.Span, x.Contiguous().Span, Weight.Span, default, b, InChannels, h, w, OutChannels, Kernel, Kernel, Stride, Padding);
-        return y;
-    }
 }
 
 /// <summary>nn.BatchNorm2d in inference mode (running statistics, eps 1e-5).</summary>
@@ -200,7 +190,7 @@ public sealed partial class BatchNorm2dLayer
 
     /// <summary>
     /// The inference transform per channel, y = x·scale + shift with scale = γ / √(var + ε) and
-    /// shift = β − mean·scale (the same arithmetic as <see cref="Normalization.BatchNormInference"/>).
+    /// shift = β − mean·scale (applied as two roundings, x·scale then + shift).
     /// </summary>
     public (float[] Scale, float[] Shift) ScaleShift()
     {
@@ -212,15 +202,5 @@ public sealed partial class BatchNorm2dLayer
             shift[i] = Bias.Span[i] - RunningMean.Span[i] * scale[i];
         }
         return (scale, shift);
-    }
-
-    /// <summary>x: (B, C, H, W) → same shape; optionally followed by ReLU.</summary>
-    public Tensor Forward(Tensor x, bool relu = false)
-    {
-        var y = new Tensor(x.Shape);
-        Normalization.BatchNormInference(y.Span, x.Contiguous().Span, x.Shape[0], x.Shape[1], x.Shape[2] * x.Shape[3],
-            Weight.Span, Bias.Span, RunningMean.Span, RunningVar.Span);
-        if (relu) Elementwise.Apply<ReluOperator>(y.Span, y.Span);
-        return y;
     }
 }

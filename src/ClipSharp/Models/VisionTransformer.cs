@@ -66,7 +66,7 @@ public sealed partial class VisionTransformer : IImageTower
         x = LnPre.Forward(ctx, x);
         ctx.Observe("visual.ln_pre_0", x);
         Tensor cls;                                               // class tokens: (B, C)
-        if (ctx.Tap is null)
+        if (ctx.Tap is null && Config.Layers > 0)
         {
             // Only the class token leaves the tower, so the last block is computed for it alone.
             Transformer.Forward(ctx, x, causal: false, count: Config.Layers - 1);
