@@ -248,27 +248,30 @@ public static unsafe class Int8Linear
         Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         sbyte* b = panel;
-        for (int k = 0; k < kp; k += Int8Weights.Group, b += Int8Weights.PanelWidth * Int8Weights.Group)
+        // Two row pointers and one stride: rows 0–2 at p0, p0 + s, p0 + 2s and rows 3–5 at p3, p3 + s, p3 + 2s
+        // (base + index·scale addressing, no per-row address arithmetic in the loop).
+        nint s = kp;
+        byte* p0 = a, p3 = a + 3 * s, end = a + kp;
+        for (; p0 < end; p0 += Int8Weights.Group, p3 += Int8Weights.Group, b += Int8Weights.PanelWidth * Int8Weights.Group)
         {
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + 32);
-            byte* column = a + k;
-            var x = Vector256.Create(*(int*)column).AsByte();
+            var x = Vector256.Create(*(int*)p0).AsByte();
             c00 = AvxVnni.MultiplyWideningAndAdd(c00, x, b0);
             c01 = AvxVnni.MultiplyWideningAndAdd(c01, x, b1);
-            x = Vector256.Create(*(int*)(column + kp)).AsByte();
+            x = Vector256.Create(*(int*)(p0 + s)).AsByte();
             c10 = AvxVnni.MultiplyWideningAndAdd(c10, x, b0);
             c11 = AvxVnni.MultiplyWideningAndAdd(c11, x, b1);
-            x = Vector256.Create(*(int*)(column + 2 * kp)).AsByte();
+            x = Vector256.Create(*(int*)(p0 + 2 * s)).AsByte();
             c20 = AvxVnni.MultiplyWideningAndAdd(c20, x, b0);
             c21 = AvxVnni.MultiplyWideningAndAdd(c21, x, b1);
-            x = Vector256.Create(*(int*)(column + 3 * kp)).AsByte();
+            x = Vector256.Create(*(int*)p3).AsByte();
             c30 = AvxVnni.MultiplyWideningAndAdd(c30, x, b0);
             c31 = AvxVnni.MultiplyWideningAndAdd(c31, x, b1);
-            x = Vector256.Create(*(int*)(column + 4 * kp)).AsByte();
+            x = Vector256.Create(*(int*)(p3 + s)).AsByte();
             c40 = AvxVnni.MultiplyWideningAndAdd(c40, x, b0);
             c41 = AvxVnni.MultiplyWideningAndAdd(c41, x, b1);
-            x = Vector256.Create(*(int*)(column + 5 * kp)).AsByte();
+            x = Vector256.Create(*(int*)(p3 + 2 * s)).AsByte();
             c50 = AvxVnni.MultiplyWideningAndAdd(c50, x, b0);
             c51 = AvxVnni.MultiplyWideningAndAdd(c51, x, b1);
         }
