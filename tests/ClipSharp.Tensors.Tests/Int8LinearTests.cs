@@ -18,7 +18,13 @@ public class Int8LinearTests
     [InlineData(130, 768, 128, 2)]
     public void HostPathEqualsScalarReferenceBitForBit(int rows, int inFeatures, int outFeatures, int threads)
     {
-        var ctx = new ComputeContext(threads);
+        foreach (var isa in new[] { ComputeContext.DetectIsa(), IsaLevel.Avx2 }.Distinct())
+            CompareWithReference(new ComputeContext(threads, isa), rows, inFeatures, outFeatures);
+    }
+
+    /// <summary>The context's paths (quantisation and product) against the scalar reference, bit for bit.</summary>
+    private static void CompareWithReference(ComputeContext ctx, int rows, int inFeatures, int outFeatures)
+    {
         var x = Random(rows * inFeatures, 1);
         var w = Int8Weights.Quantize(Random(outFeatures * inFeatures, 2, 0.05f), outFeatures, inFeatures);
         var bias = Random(outFeatures, 3);
@@ -32,7 +38,7 @@ public class Int8LinearTests
             Int8Linear.Forward(ctx, reference, x, w, bias, rows, accumulate, reference: true);
             int bad = Array.FindIndex(fast, i => false);
             for (int i = 0; i < fast.Length; i++) if (fast[i] != reference[i]) { bad = i; break; }
-            Assert.True(bad < 0, $"accumulate {accumulate}: first difference at {bad} (row {bad / outFeatures}, column {bad % outFeatures}): {(bad >= 0 ? fast[bad] : 0):R} vs {(bad >= 0 ? reference[bad] : 0):R}");
+            Assert.True(bad < 0, $"{ctx.Isa}, accumulate {accumulate}: first difference at {bad} (row {bad / outFeatures}, column {bad % outFeatures}): {(bad >= 0 ? fast[bad] : 0):R} vs {(bad >= 0 ? reference[bad] : 0):R}");
             Assert.Equal(rows * outFeatures, visits);
         }
     }

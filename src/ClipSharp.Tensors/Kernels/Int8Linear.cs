@@ -99,7 +99,7 @@ public static unsafe class Int8Linear
         var quantized = GC.AllocateUninitializedArray<byte>(paddedRows * kp, pinned: true);
         quantized.AsSpan(rows * kp).Fill(128);
         var scales = new float[rows];
-        QuantizeRows(ctx, x, rows, k, kp, quantized, scales);
+        QuantizeRows(ctx, x, rows, k, kp, quantized, scales, vectorised: !reference);
 
         bool vnni = !reference && AvxVnni.IsSupported && ctx.Isa >= IsaLevel.Avx2;
         int rowBlocks = (rows + RowBlock - 1) / RowBlock, panelBlocks = (w.Panels + PanelBlock - 1) / PanelBlock;
@@ -120,7 +120,7 @@ public static unsafe class Int8Linear
     }
 
     /// <summary>Per row: s = max|x| / 127, a = round(x · 127 / max) + 128 in [1, 255]; padding bytes are 128 (zero).</summary>
-    internal static void QuantizeRows(ComputeContext ctx, ReadOnlySpan<float> x, int rows, int k, int kp, byte[] a, float[] scales)
+    internal static void QuantizeRows(ComputeContext ctx, ReadOnlySpan<float> x, int rows, int k, int kp, byte[] a, float[] scales, bool vectorised = true)
     {
         fixed (float* px = x)
         {
@@ -131,13 +131,24 @@ public static unsafe class Int8Linear
                 for (int r = chunk * per; r < Math.Min(rows, (chunk + 1) * per); r++)
                 {
                     var row = new ReadOnlySpan<float>(source + (long)r * k, k);
-                    float max = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(row);
-                    max = MathF.Abs(max);
+                    float max = MaxAbs(row);
                     float inverse = max > 0 ? 127f / max : 0f;
                     scales[r] = max / 127f;
                     var dst = a.AsSpan(r * kp, kp);
                     int i = 0;
-                    if (Vector256.IsHardwareAccelerated)
+                    if (vectorised && Avx512F.IsSupported && ctx.Isa >= IsaLevel.Avx512)
+                    {
+                        // VCVTPS2DQ rounds to nearest even like MathF.Round; VPMOVDB keeps the low byte of
+                        // values already in [1, 255].
+                        var inv = Vector512.Create(inverse);
+                        float* start = source + (long)r * k;
+                        for (; i + 16 <= k; i += 16)
+                        {
+                            var q = Avx512F.ConvertToVector512Int32(Vector512.Load(start + i) * inv) + Vector512.Create(128);
+                            Avx512F.ConvertToVector128Byte(q).StoreUnsafe(ref MemoryMarshal.GetReference(dst), (nuint)i);
+                        }
+                    }
+                    else if (vectorised && Vector256.IsHardwareAccelerated)
                     {
                         var inv = Vector256.Create(inverse);
                         float* start = source + (long)r * k;
@@ -155,6 +166,23 @@ public static unsafe class Int8Linear
                 }
             });
         }
+    }
+
+    /// <summary>max |x[i]| (0 for an empty row).</summary>
+    private static float MaxAbs(ReadOnlySpan<float> row)
+    {
+        int i = 0;
+        float max = 0;
+        if (Vector512.IsHardwareAccelerated && row.Length >= 16)
+        {
+            var acc = Vector512<float>.Zero;
+            ref float start = ref MemoryMarshal.GetReference(row);
+            for (; i + 16 <= row.Length; i += 16) acc = Vector512.Max(acc, Vector512.Abs(Vector512.LoadUnsafe(ref start, (nuint)i)));
+            var half = Vector256.Max(acc.GetLower(), acc.GetUpper());
+            for (int j = 0; j < 8; j++) max = MathF.Max(max, half[j]);
+        }
+        for (; i < row.Length; i++) max = MathF.Max(max, MathF.Abs(row[i]));
+        return max;
     }
 
     private sealed class Job
