@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -96,26 +97,35 @@ public static unsafe class Int8Linear
         if (rows == 0) return;
         // Rows are padded to whole micro-tiles with zero activations (byte 128), so every tile runs the fast kernel.
         int paddedRows = (rows + TileRows - 1) / TileRows * TileRows;
-        var quantized = GC.AllocateUninitializedArray<byte>(paddedRows * kp, pinned: true);
-        quantized.AsSpan(rows * kp).Fill(128);
-        var scales = new float[rows];
-        QuantizeRows(ctx, x, rows, k, kp, quantized, scales, vectorised: !reference);
-
-        bool vnni = !reference && AvxVnni.IsSupported && ctx.Isa >= IsaLevel.Avx2;
-        int rowBlocks = (rows + RowBlock - 1) / RowBlock, panelBlocks = (w.Panels + PanelBlock - 1) / PanelBlock;
-        fixed (float* py = y, pbias = bias)
-        fixed (byte* pa = quantized)
-        fixed (sbyte* pb = w.Packed)
-        fixed (float* pscales = w.Scales)
-        fixed (int* psums = w.ColumnSums)
+        // Pooled: this runs once per linear layer per batch, and fresh arrays of megabytes cost page faults.
+        var quantized = ArrayPool<byte>.Shared.Rent(paddedRows * kp);
+        var scales = ArrayPool<float>.Shared.Rent(rows);
+        try
         {
-            var job = new Job
+            quantized.AsSpan(rows * kp, (paddedRows - rows) * kp).Fill(128);
+            QuantizeRows(ctx, x, rows, k, kp, quantized, scales, vectorised: !reference);
+
+            bool vnni = !reference && AvxVnni.IsSupported && ctx.Isa >= IsaLevel.Avx2;
+            int rowBlocks = (rows + RowBlock - 1) / RowBlock, panelBlocks = (w.Panels + PanelBlock - 1) / PanelBlock;
+            fixed (float* py = y, pbias = bias)
+            fixed (byte* pa = quantized)
+            fixed (sbyte* pb = w.Packed)
+            fixed (float* pscales = w.Scales)
+            fixed (int* psums = w.ColumnSums)
             {
-                Y = py, A = pa, B = pb, Bias = pbias, HasBias = !bias.IsEmpty, RowCount = rows, N = n, Kp = kp,
-                ColumnScales = pscales, ColumnSums = psums,
-                RowScales = scales, Weights = w, Accumulate = accumulate, Epilogue = epilogue, Vnni = vnni,
-            };
-            ctx.For(rowBlocks * panelBlocks, t => job.Tile(t / panelBlocks, t % panelBlocks));
+                var job = new Job
+                {
+                    Y = py, A = pa, B = pb, Bias = pbias, HasBias = !bias.IsEmpty, RowCount = rows, N = n, Kp = kp,
+                    ColumnScales = pscales, ColumnSums = psums,
+                    RowScales = scales, Weights = w, Accumulate = accumulate, Epilogue = epilogue, Vnni = vnni,
+                };
+                ctx.For(rowBlocks * panelBlocks, t => job.Tile(t / panelBlocks, t % panelBlocks));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(quantized);
+            ArrayPool<float>.Shared.Return(scales);
         }
     }
 

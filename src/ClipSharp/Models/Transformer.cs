@@ -166,31 +166,63 @@ public sealed partial class Transformer
     public Tensor Forward(ComputeContext ctx, Tensor x, bool causal, int count = -1)
     {
         if (Blocks.Count == 0) return x;
-        var buffers = new BlockBuffers(x.Shape[0], x.Shape[1], x.Shape[2], Blocks[0].Mlp.Fc.OutFeatures);
-        for (int i = 0; i < (count < 0 ? Blocks.Count : count); i++)
+        var buffers = BlockBuffers.Rent(_buffers, x.Shape[0], x.Shape[1], x.Shape[2], Blocks[0].Mlp.Fc.OutFeatures);
+        try
         {
-            Blocks[i].Forward(ctx, x, causal, buffers);
-            ctx.Observe($"{_tapName}_{i}", x);
+            for (int i = 0; i < (count < 0 ? Blocks.Count : count); i++)
+            {
+                Blocks[i].Forward(ctx, x, causal, buffers);
+                ctx.Observe($"{_tapName}_{i}", x);
+            }
         }
+        finally { _buffers.Add(buffers); }
         return x;
     }
+
+    /// <summary>Intermediate buffers kept between forward passes, one set per concurrent caller.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentBag<BlockBuffers> _buffers = [];
 }
 
 /// <summary>
-/// The intermediate activations of one residual block over (B, T) tokens of width C, allocated once
-/// per forward pass and reused by every block (each block overwrites them before reading).
+/// The intermediate activations of one residual block over (B, T) tokens of width C: views of
+/// storage that is kept between forward passes and grown when a larger batch comes (each block
+/// overwrites them before reading).
 /// </summary>
-public sealed class BlockBuffers(int batch, int tokens, int width, int mlpWidth)
+public sealed class BlockBuffers
 {
+    private readonly float[] _normed, _qkv, _mixed, _hidden;
+
+    private BlockBuffers(float[] normed, float[] qkv, float[] mixed, float[] hidden, int batch, int tokens, int width, int mlpWidth)
+    {
+        (_normed, _qkv, _mixed, _hidden) = (normed, qkv, mixed, hidden);
+        Normed = View(normed, batch, tokens, width);
+        Qkv = View(qkv, batch, tokens, 3 * width);
+        Mixed = View(mixed, batch, tokens, width);
+        Hidden = View(hidden, batch, tokens, mlpWidth);
+    }
+
     /// <summary>LayerNorm output, (B, T, C).</summary>
-    public Tensor Normed { get; } = Tensor.Uninitialized(batch, tokens, width);
+    public Tensor Normed { get; }
 
     /// <summary>Packed q, k, v, (B, T, 3C).</summary>
-    public Tensor Qkv { get; } = Tensor.Uninitialized(batch, tokens, 3 * width);
+    public Tensor Qkv { get; }
 
     /// <summary>Attention output before the out projection, (B, T, C).</summary>
-    public Tensor Mixed { get; } = Tensor.Uninitialized(batch, tokens, width);
+    public Tensor Mixed { get; }
 
     /// <summary>MLP hidden activations, (B, T, F).</summary>
-    public Tensor Hidden { get; } = Tensor.Uninitialized(batch, tokens, mlpWidth);
+    public Tensor Hidden { get; }
+
+    /// <summary>A set for (B, T, C, F) from <paramref name="pool"/> (reusing its storage when large enough), or a new one.</summary>
+    internal static BlockBuffers Rent(System.Collections.Concurrent.ConcurrentBag<BlockBuffers> pool, int batch, int tokens, int width, int mlpWidth)
+    {
+        int rows = batch * tokens;
+        pool.TryTake(out var old);
+        float[] Storage(float[]? kept, int length) => kept is not null && kept.Length >= length ? kept : GC.AllocateUninitializedArray<float>(length);
+        return new BlockBuffers(Storage(old?._normed, rows * width), Storage(old?._qkv, rows * 3 * width),
+            Storage(old?._mixed, rows * width), Storage(old?._hidden, rows * mlpWidth), batch, tokens, width, mlpWidth);
+    }
+
+    private static Tensor View(float[] storage, params int[] shape) =>
+        new(storage, 0, shape, [shape[1] * shape[2], shape[2], 1]);
 }
