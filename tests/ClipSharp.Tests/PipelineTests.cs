@@ -98,6 +98,33 @@ public class PipelineTests
         Assert.Equal(full, model.EncodeImage(plain, pixels).Span.ToArray());
     }
 
+    [Fact]
+    public void PooledBlockBuffersGiveTheSameResultsWhateverRanBefore()
+    {
+        // Block intermediates are kept between forward passes and grown for bigger batches; a pass must
+        // not see anything of the one before.
+        var text = new Models.TextConfig(77, 49408, 32, 2, 2);
+        var config = new Models.ClipConfig(16, new Models.VitConfig(32, 16, 32, 2, 2), text);
+        var ctx = new ComputeContext(2);
+        int[] Tokens(params string[] texts) => Text.ClipTokenizer.Default.Encode(texts, 77).Cast<int>().ToArray();
+        var shortTexts = Tokens("a cat", "a dog");
+        var longTexts = Tokens("a photo of a very large and rather fluffy orange cat", "two dogs", "a bird on a wire in the rain");
+        var used = Models.ClipModel.Random(config, seed: 4);
+        var first = used.EncodeText(ctx, shortTexts, 2).Span.ToArray();
+        var longer = used.EncodeText(ctx, longTexts, 3).Span.ToArray();
+        Assert.Equal(first, used.EncodeText(ctx, shortTexts, 2).Span.ToArray());
+        Assert.Equal(longer, Models.ClipModel.Random(config, seed: 4).EncodeText(ctx, longTexts, 3).Span.ToArray());
+
+        var small = new Tensor(1, 3, 32, 32);
+        var large = new Tensor(4, 3, 32, 32);
+        var rng = new Random(2);
+        foreach (ref var v in small.Span) v = (float)rng.NextDouble() - 0.5f;
+        foreach (ref var v in large.Span) v = (float)rng.NextDouble() - 0.5f;
+        var image = used.EncodeImage(ctx, small).Span.ToArray();
+        used.EncodeImage(ctx, large);
+        Assert.Equal(image, used.EncodeImage(ctx, small).Span.ToArray());
+    }
+
     [Theory]
     [InlineData("vit-tiny")]
     [InlineData("rn-tiny")]
