@@ -15,7 +15,21 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
     public static int Nr => 32;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool add)
+    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool add) => Tile(kc, a, S, b, c, ldc, add);
+
+    /// <summary>
+    /// <see cref="Run"/> reading A straight from a row-major matrix (row r at a + r·lda) instead of a packed
+    /// panel: the same sums in the same order. Rows must not all share L1 sets (lda·4 not a multiple of 4 KiB).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunStrided(int kc, float* a, nint lda, float* b, float* c, nint ldc, bool add) => Tile(kc, a, lda, b, c, ldc, add);
+
+    /// <summary>
+    /// The tile: rows 0–2 at p0 + {0, 1, 2}·s, rows 3–5 at p3 + …, and so on (base + index·scale addressing,
+    /// so a run-time stride costs no per-row arithmetic in the loop).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile(int kc, float* a, nint s, float* b, float* c, nint ldc, bool add)
     {
         Vector512<float> c0_0 = default, c0_1 = default,
             c1_0 = default, c1_1 = default,
@@ -38,24 +52,25 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
             Sse.Prefetch0(c + r * ldc);
             Sse.Prefetch0(c + r * ldc + 16);
         }
+        float* p0 = a, p3 = a + 3 * s, p6 = a + 6 * s, p9 = a + 9 * s, p12 = a + 12 * s;
         for (int p = 0; p < kc; p++)
         {
             Vector512<float> b0 = Vector512.LoadAligned(b), b1 = Vector512.LoadAligned(b + 16);
-            x = Vector512.Create(a[0]); c0_0 = Avx512F.FusedMultiplyAdd(x, b0, c0_0); c0_1 = Avx512F.FusedMultiplyAdd(x, b1, c0_1);
-            x = Vector512.Create(a[1 * S]); c1_0 = Avx512F.FusedMultiplyAdd(x, b0, c1_0); c1_1 = Avx512F.FusedMultiplyAdd(x, b1, c1_1);
-            x = Vector512.Create(a[2 * S]); c2_0 = Avx512F.FusedMultiplyAdd(x, b0, c2_0); c2_1 = Avx512F.FusedMultiplyAdd(x, b1, c2_1);
-            x = Vector512.Create(a[3 * S]); c3_0 = Avx512F.FusedMultiplyAdd(x, b0, c3_0); c3_1 = Avx512F.FusedMultiplyAdd(x, b1, c3_1);
-            x = Vector512.Create(a[4 * S]); c4_0 = Avx512F.FusedMultiplyAdd(x, b0, c4_0); c4_1 = Avx512F.FusedMultiplyAdd(x, b1, c4_1);
-            x = Vector512.Create(a[5 * S]); c5_0 = Avx512F.FusedMultiplyAdd(x, b0, c5_0); c5_1 = Avx512F.FusedMultiplyAdd(x, b1, c5_1);
-            x = Vector512.Create(a[6 * S]); c6_0 = Avx512F.FusedMultiplyAdd(x, b0, c6_0); c6_1 = Avx512F.FusedMultiplyAdd(x, b1, c6_1);
-            x = Vector512.Create(a[7 * S]); c7_0 = Avx512F.FusedMultiplyAdd(x, b0, c7_0); c7_1 = Avx512F.FusedMultiplyAdd(x, b1, c7_1);
-            x = Vector512.Create(a[8 * S]); c8_0 = Avx512F.FusedMultiplyAdd(x, b0, c8_0); c8_1 = Avx512F.FusedMultiplyAdd(x, b1, c8_1);
-            x = Vector512.Create(a[9 * S]); c9_0 = Avx512F.FusedMultiplyAdd(x, b0, c9_0); c9_1 = Avx512F.FusedMultiplyAdd(x, b1, c9_1);
-            x = Vector512.Create(a[10 * S]); c10_0 = Avx512F.FusedMultiplyAdd(x, b0, c10_0); c10_1 = Avx512F.FusedMultiplyAdd(x, b1, c10_1);
-            x = Vector512.Create(a[11 * S]); c11_0 = Avx512F.FusedMultiplyAdd(x, b0, c11_0); c11_1 = Avx512F.FusedMultiplyAdd(x, b1, c11_1);
-            x = Vector512.Create(a[12 * S]); c12_0 = Avx512F.FusedMultiplyAdd(x, b0, c12_0); c12_1 = Avx512F.FusedMultiplyAdd(x, b1, c12_1);
-            x = Vector512.Create(a[13 * S]); c13_0 = Avx512F.FusedMultiplyAdd(x, b0, c13_0); c13_1 = Avx512F.FusedMultiplyAdd(x, b1, c13_1);
-            a++;
+            x = Vector512.Create(p0[0]); c0_0 = Avx512F.FusedMultiplyAdd(x, b0, c0_0); c0_1 = Avx512F.FusedMultiplyAdd(x, b1, c0_1);
+            x = Vector512.Create(p0[s]); c1_0 = Avx512F.FusedMultiplyAdd(x, b0, c1_0); c1_1 = Avx512F.FusedMultiplyAdd(x, b1, c1_1);
+            x = Vector512.Create(p0[2 * s]); c2_0 = Avx512F.FusedMultiplyAdd(x, b0, c2_0); c2_1 = Avx512F.FusedMultiplyAdd(x, b1, c2_1);
+            x = Vector512.Create(p3[0]); c3_0 = Avx512F.FusedMultiplyAdd(x, b0, c3_0); c3_1 = Avx512F.FusedMultiplyAdd(x, b1, c3_1);
+            x = Vector512.Create(p3[s]); c4_0 = Avx512F.FusedMultiplyAdd(x, b0, c4_0); c4_1 = Avx512F.FusedMultiplyAdd(x, b1, c4_1);
+            x = Vector512.Create(p3[2 * s]); c5_0 = Avx512F.FusedMultiplyAdd(x, b0, c5_0); c5_1 = Avx512F.FusedMultiplyAdd(x, b1, c5_1);
+            x = Vector512.Create(p6[0]); c6_0 = Avx512F.FusedMultiplyAdd(x, b0, c6_0); c6_1 = Avx512F.FusedMultiplyAdd(x, b1, c6_1);
+            x = Vector512.Create(p6[s]); c7_0 = Avx512F.FusedMultiplyAdd(x, b0, c7_0); c7_1 = Avx512F.FusedMultiplyAdd(x, b1, c7_1);
+            x = Vector512.Create(p6[2 * s]); c8_0 = Avx512F.FusedMultiplyAdd(x, b0, c8_0); c8_1 = Avx512F.FusedMultiplyAdd(x, b1, c8_1);
+            x = Vector512.Create(p9[0]); c9_0 = Avx512F.FusedMultiplyAdd(x, b0, c9_0); c9_1 = Avx512F.FusedMultiplyAdd(x, b1, c9_1);
+            x = Vector512.Create(p9[s]); c10_0 = Avx512F.FusedMultiplyAdd(x, b0, c10_0); c10_1 = Avx512F.FusedMultiplyAdd(x, b1, c10_1);
+            x = Vector512.Create(p9[2 * s]); c11_0 = Avx512F.FusedMultiplyAdd(x, b0, c11_0); c11_1 = Avx512F.FusedMultiplyAdd(x, b1, c11_1);
+            x = Vector512.Create(p12[0]); c12_0 = Avx512F.FusedMultiplyAdd(x, b0, c12_0); c12_1 = Avx512F.FusedMultiplyAdd(x, b1, c12_1);
+            x = Vector512.Create(p12[s]); c13_0 = Avx512F.FusedMultiplyAdd(x, b0, c13_0); c13_1 = Avx512F.FusedMultiplyAdd(x, b1, c13_1);
+            p0++; p3++; p6++; p9++; p12++;
             b += GemmLayout.PanelWidth;
         }
         Store(c + 0 * ldc, c0_0, c0_1, add);

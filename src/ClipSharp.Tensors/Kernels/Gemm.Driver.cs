@@ -108,6 +108,26 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         float* packedA = scratch.Pointer;
         float* edge = packedA + aFloats; // one Mr x Nr tile (at most 16 x 64) for partial tiles
 
+        if (ReadsAInPlace(in job, mc, j0, jEnd))
+        {
+            // Whole tiles of a row-major A whose rows fall in different L1 sets: no packing copy.
+            for (int p0 = job.PStart; p0 < job.PEnd; p0 += GemmLayout.Kc)
+            {
+                int kc = Math.Min(GemmLayout.Kc, job.K - p0);
+                bool add = job.Accumulate || p0 > 0;
+                for (int jp = j0; jp < jEnd; jp += W)
+                {
+                    float* panel = job.PackedB + GemmLayout.PanelOffset(p0, kc, jp, paddedN);
+                    for (int js = 0; js < W; js += nr)
+                        for (int ir = 0; ir < mc; ir += mr)
+                            Avx512Kernel.RunStrided(kc, job.A + (i0 + ir) * job.Lda + p0, job.Lda, panel + js,
+                                job.C + (i0 + ir) * job.Ldc + jp + js, job.Ldc, add);
+                }
+            }
+            Finish(in job, i0, mc, j0, jEnd);
+            return;
+        }
+
         for (int p0 = job.PStart; p0 < job.PEnd; p0 += GemmLayout.Kc)
         {
             int kc = Math.Min(GemmLayout.Kc, job.K - p0);
@@ -139,15 +159,29 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
             }
         }
 
-        if (job.PEnd == job.K && (job.Bias != null || job.Epilogue != null))
+        Finish(in job, i0, mc, j0, jEnd);
+    }
+
+    /// <summary>
+    /// Whether the AVX-512 kernel can read this task's A rows where they are (<see cref="Avx512Kernel.RunStrided"/>):
+    /// A not transposed, only whole tiles, and a row stride that spreads the 14 rows over at least four L1
+    /// sets (a stride of a multiple of 2 KiB would pile them into one or two sets).
+    /// </summary>
+    private static bool ReadsAInPlace(in GemmJob job, int mc, int j0, int jEnd) =>
+        typeof(TKernel) == typeof(Avx512Kernel) && !job.TransA && mc % TKernel.Mr == 0
+        && (jEnd - j0) % GemmLayout.PanelWidth == 0 && TKernel.Nr == GemmLayout.PanelWidth
+        && (job.Lda * sizeof(float)) % 2048 != 0;
+
+    /// <summary>After the last phase: bias, then the epilogue, on each finished row segment.</summary>
+    private static void Finish(in GemmJob job, int i0, int mc, int j0, int jEnd)
+    {
+        if (job.PEnd != job.K || (job.Bias == null && job.Epilogue == null)) return;
+        for (int i = i0; i < i0 + mc; i++)
         {
-            for (int i = i0; i < i0 + mc; i++)
-            {
-                var row = new Span<float>(job.C + i * job.Ldc + j0, jEnd - j0);
-                if (job.Bias != null)
-                    System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(job.Bias + j0, jEnd - j0), row);
-                job.Epilogue?.Invoke(row, i, j0);
-            }
+            var row = new Span<float>(job.C + i * job.Ldc + j0, jEnd - j0);
+            if (job.Bias != null)
+                System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(job.Bias + j0, jEnd - j0), row);
+            job.Epilogue?.Invoke(row, i, j0);
         }
     }
 
