@@ -73,6 +73,98 @@ public sealed class ComputeContext
             for (int i = 0; i < count; i++) body(i);
             return;
         }
+        if (WorkerTeam.For(Threads).TryRun(count, body)) return;
+        // The team is busy (another caller, or a For nested inside one): the thread pool serves instead.
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Threads }, body);
+    }
+}
+
+/// <summary>
+/// Threads - 1 dedicated workers plus the caller, shared by every context with that thread count. A
+/// loop's indices are handed out one at a time from a shared counter (so a slow index delays the end by
+/// at most itself); the caller never waits for a worker that has not joined yet; and between loops the
+/// workers spin briefly before sleeping, because a forward pass runs a hundred short loops back to back.
+/// </summary>
+internal sealed class WorkerTeam
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, WorkerTeam> Teams = new();
+    [ThreadStatic] private static bool t_inTeam;
+
+    /// <summary>How long an idle worker watches for the next loop before it sleeps.</summary>
+    private static readonly TimeSpan SpinTime = TimeSpan.FromMilliseconds(0.2);
+
+    private readonly object _gate = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private Action<int>? _body;
+    private int _count, _next, _generation, _sleepers, _active;
+    private volatile bool _closed = true;
+    private Exception? _error;
+
+    public static WorkerTeam For(int threads) => Teams.GetOrAdd(threads, t => new WorkerTeam(t));
+
+    private WorkerTeam(int threads)
+    {
+        for (int i = 0; i < threads - 1; i++)
+            new Thread(Work) { IsBackground = true, Name = $"ClipSharp worker {i + 1}/{threads - 1}" }.Start();
+    }
+
+    /// <summary>Runs body(0..count-1) on the team and the caller; false if the team is busy or this is a nested loop.</summary>
+    public bool TryRun(int count, Action<int> body)
+    {
+        if (t_inTeam || !Monitor.TryEnter(_gate)) return false;
+        try
+        {
+            (_body, _count, _next, _error) = (body, count, 0, null);
+            _closed = false;                          // last: a worker that sees it open finds the loop set up
+            Interlocked.Increment(ref _generation);
+            int sleeping = Volatile.Read(ref _sleepers);
+            if (sleeping > 0) _wake.Release(sleeping);
+            Drain();
+            _closed = true;                           // workers arriving from now on skip this loop
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _active) > 0) spin.SpinOnce(sleep1Threshold: -1);
+            _body = null;
+            if (_error is { } error) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+            return true;
+        }
+        finally { Monitor.Exit(_gate); }
+    }
+
+    private void Drain()
+    {
+        t_inTeam = true;
+        try
+        {
+            var body = _body!;
+            int i;
+            while ((i = Interlocked.Increment(ref _next) - 1) < _count)
+            {
+                try { body(i); }
+                catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); Volatile.Write(ref _next, _count); }
+            }
+        }
+        finally { t_inTeam = false; }
+    }
+
+    private void Work()
+    {
+        int seen = 0;
+        while (true)
+        {
+            long idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _generation) == seen)
+            {
+                if (System.Diagnostics.Stopwatch.GetElapsedTime(idleSince) < SpinTime) { spin.SpinOnce(sleep1Threshold: -1); continue; }
+                Interlocked.Increment(ref _sleepers);
+                if (Volatile.Read(ref _generation) == seen) _wake.Wait();
+                Interlocked.Decrement(ref _sleepers);
+                idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
+            seen = Volatile.Read(ref _generation);
+            Interlocked.Increment(ref _active);
+            if (!_closed) Drain();
+            Interlocked.Decrement(ref _active);
+        }
     }
 }

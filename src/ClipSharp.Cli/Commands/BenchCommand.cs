@@ -67,7 +67,14 @@ internal static class BenchCommand
             var tokens = new int[tb * l];
             Buffer.BlockCopy(rows, 0, tokens, 0, tokens.Length * sizeof(int));
             int longest = Enumerable.Range(0, tb).Max(i => TextTransformer.ArgMaxFirst(tokens.AsSpan(i * l, l))) + 1;
+            var pauseBefore = GC.GetTotalPauseDuration();
+            int gen2Before = GC.CollectionCount(2);
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var wall = Stopwatch.StartNew();
             double imageRate = Best(() => model.EncodeImage(ctx, pixels), b, iters);
+            double imageCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / (wall.Elapsed.TotalSeconds * ctx.Threads);
+            double imageGcPauseMs = (GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds;
+            int imageGen2 = GC.CollectionCount(2) - gen2Before;
             double textRate = Best(() => model.EncodeText(ctx, tokens, tb), tb, iters);
             double peakGflops = parse.GetValue(peak) ? Tensors.Kernels.PeakFlops.Measure(ctx.Threads) : double.NaN;
             var result = new
@@ -85,6 +92,9 @@ internal static class BenchCommand
                 text_tokens_computed = longest,
                 text_gflops = textRate * FlopCounter.Text(config, longest) / 1e9,
                 peak_rss_mb = PeakRssMegabytes(),
+                image_cpu_busy = imageCpu,
+                image_gc_pause_ms = imageGcPauseMs,
+                image_gen2_collections = imageGen2,
                 precision = chosen == Precision.Int8 ? "int8" : "fp32",
                 int8_cosine_mean = agreement?.Mean,
                 int8_cosine_min = agreement?.Min,
