@@ -54,6 +54,7 @@ public sealed class ComputeContext
     }
 
     private ComputeContext? _serial;
+    private WorkerTeam? _team;
 
     /// <summary>A single-threaded context with the same instruction set, for work nested inside <see cref="For"/>.</summary>
     public ComputeContext Serial => Threads == 1 ? this : _serial ??= new ComputeContext(1, Isa);
@@ -73,7 +74,7 @@ public sealed class ComputeContext
             for (int i = 0; i < count; i++) body(i);
             return;
         }
-        if (WorkerTeam.For(Threads).TryRun(count, body)) return;
+        if ((_team ??= WorkerTeam.For(Threads)).TryRun(count, body)) return;
         // The team is busy (another caller, or a For nested inside one): the thread pool serves instead.
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Threads }, body);
     }

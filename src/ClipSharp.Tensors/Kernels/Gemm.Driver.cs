@@ -107,32 +107,14 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         var scratch = GemmBuffer.ForPackedA(aFloats + 16 * 64);
         float* packedA = scratch.Pointer;
         float* edge = packedA + aFloats; // one Mr x Nr tile (at most 16 x 64) for partial tiles
-
-        if (ReadsAInPlace(in job, mc, j0, jEnd))
-        {
-            // Whole tiles of a row-major A whose rows fall in different L1 sets: no packing copy.
-            for (int p0 = job.PStart; p0 < job.PEnd; p0 += GemmLayout.Kc)
-            {
-                int kc = Math.Min(GemmLayout.Kc, job.K - p0);
-                bool add = job.Accumulate || p0 > 0;
-                for (int jp = j0; jp < jEnd; jp += W)
-                {
-                    float* panel = job.PackedB + GemmLayout.PanelOffset(p0, kc, jp, paddedN);
-                    for (int js = 0; js < W; js += nr)
-                        for (int ir = 0; ir < mc; ir += mr)
-                            Avx512Kernel.RunStrided(kc, job.A + (i0 + ir) * job.Lda + p0, job.Lda, panel + js,
-                                job.C + (i0 + ir) * job.Ldc + jp + js, job.Ldc, add);
-                }
-            }
-            Finish(in job, i0, mc, j0, jEnd);
-            return;
-        }
+        // Whole tiles of a row-major A whose rows fall in different L1 sets are read where they are.
+        bool inPlace = ReadsAInPlace(in job, mc, j0, jEnd);
 
         for (int p0 = job.PStart; p0 < job.PEnd; p0 += GemmLayout.Kc)
         {
             int kc = Math.Min(GemmLayout.Kc, job.K - p0);
             bool add = job.Accumulate || p0 > 0;
-            GemmPacking.PackA(packedA, job.A, job.Lda, job.TransA, i0, mc, p0, kc, mr, UsesAvx);
+            if (!inPlace) GemmPacking.PackA(packedA, job.A, job.Lda, job.TransA, i0, mc, p0, kc, mr, UsesAvx);
             for (int jp = j0; jp < jEnd; jp += W)
             {
                 float* panel = job.PackedB + GemmLayout.PanelOffset(p0, kc, jp, paddedN);
@@ -143,8 +125,13 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
                     for (int ir = 0; ir < mc; ir += mr)
                     {
                         int rows = Math.Min(mr, mc - ir);
-                        float* a = packedA + (nint)ir * GemmLayout.ARowStride;
                         float* c = job.C + (i0 + ir) * job.Ldc + jp + js;
+                        if (inPlace)
+                        {
+                            Avx512Kernel.RunStrided(kc, job.A + (i0 + ir) * job.Lda + p0, job.Lda, b, c, job.Ldc, add);
+                            continue;
+                        }
+                        float* a = packedA + (nint)ir * GemmLayout.ARowStride;
                         if (rows == mr && cols == nr)
                         {
                             TKernel.Run(kc, a, b, c, job.Ldc, add);
@@ -169,8 +156,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
     /// </summary>
     private static bool ReadsAInPlace(in GemmJob job, int mc, int j0, int jEnd) =>
         typeof(TKernel) == typeof(Avx512Kernel) && !job.TransA && mc % TKernel.Mr == 0
-        && (jEnd - j0) % GemmLayout.PanelWidth == 0 && TKernel.Nr == GemmLayout.PanelWidth
-        && (job.Lda * sizeof(float)) % 2048 != 0;
+        && (jEnd - j0) % TKernel.Nr == 0 && (job.Lda * sizeof(float)) % 2048 != 0;
 
     /// <summary>After the last phase: bias, then the epilogue, on each finished row segment.</summary>
     private static void Finish(in GemmJob job, int i0, int mc, int j0, int jEnd)

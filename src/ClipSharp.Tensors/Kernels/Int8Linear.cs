@@ -141,7 +141,7 @@ public static unsafe class Int8Linear
                 for (int r = chunk * per; r < Math.Min(rows, (chunk + 1) * per); r++)
                 {
                     var row = new ReadOnlySpan<float>(source + (long)r * k, k);
-                    float max = MaxAbs(row);
+                    float max = MathF.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitudeNumber(row));
                     float inverse = max > 0 ? 127f / max : 0f;
                     scales[r] = max / 127f;
                     var dst = a.AsSpan(r * kp, kp);
@@ -176,23 +176,6 @@ public static unsafe class Int8Linear
                 }
             });
         }
-    }
-
-    /// <summary>max |x[i]| (0 for an empty row).</summary>
-    private static float MaxAbs(ReadOnlySpan<float> row)
-    {
-        int i = 0;
-        float max = 0;
-        if (Vector512.IsHardwareAccelerated && row.Length >= 16)
-        {
-            var acc = Vector512<float>.Zero;
-            ref float start = ref MemoryMarshal.GetReference(row);
-            for (; i + 16 <= row.Length; i += 16) acc = Vector512.Max(acc, Vector512.Abs(Vector512.LoadUnsafe(ref start, (nuint)i)));
-            var half = Vector256.Max(acc.GetLower(), acc.GetUpper());
-            for (int j = 0; j < 8; j++) max = MathF.Max(max, half[j]);
-        }
-        for (; i < row.Length; i++) max = MathF.Max(max, MathF.Abs(row[i]));
-        return max;
     }
 
     private sealed class Job

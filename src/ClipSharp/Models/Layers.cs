@@ -21,13 +21,16 @@ public sealed partial class LayerNormLayer
     public Tensor Forward(ComputeContext ctx, Tensor x, Tensor? output = null)
     {
         int c = Weight.Length;
-        var y = OutputFor(output, x.Length, x.Shape);
+        var y = LayerOutput.Into(output, x.Length, x.Shape);
         Normalization.LayerNorm(ctx, y.Span, x.Contiguous().Span, Weight.Span, Bias.Span, x.Length / c, c);
         return y;
     }
+}
 
-    /// <summary>A caller's output buffer checked for size (a new tensor when there is none).</summary>
-    internal static Tensor OutputFor(Tensor? output, int length, int[] shape)
+/// <summary>Where a layer writes its result: the caller's buffer, checked for size, or a new tensor.</summary>
+internal static class LayerOutput
+{
+    public static Tensor Into(Tensor? output, int length, int[] shape)
     {
         if (output is null) return Tensor.Uninitialized(shape);
         if (output.Length != length || !output.IsContiguous)
@@ -128,7 +131,7 @@ public sealed partial class LinearLayer
     {
         var shape = (int[])x.Shape.Clone();
         shape[^1] = OutFeatures;
-        var y = LayerNormLayer.OutputFor(output, x.Length / InFeatures * OutFeatures, shape);
+        var y = LayerOutput.Into(output, x.Length / InFeatures * OutFeatures, shape);
         Multiply(ctx, y, x, accumulate: false, epilogue);
         return y;
     }

@@ -184,7 +184,7 @@ internal sealed class ConvGemm
     /// <summary>(O, I, K, K) → (O, K·K·I) in (kernel row, kernel column, channel) order.</summary>
     private static Tensor ChannelsLastWeight(Tensor weight, int o, int i, int k)
     {
-        var result = new Tensor(o, k * k * i);
+        var result = Tensor.Uninitialized(o, k * k * i);
         var src = weight.Contiguous().Span;
         var dst = result.Span;
         for (int oc = 0; oc < o; oc++)
@@ -298,9 +298,7 @@ public sealed partial class AttentionPool2d
         }
         var k = KProj.Forward(ctx, tokens);                           // (B, T, C)
         var v = VProj.Forward(ctx, tokens);
-        var query = new Tensor(b, 1, c);
-        for (int n = 0; n < b; n++) ts.Slice(n * t * c, c).CopyTo(query.Span.Slice(n * c, c));
-        var q = QProj.Forward(ctx, query);                            // (B, 1, C)
+        var q = QProj.Forward(ctx, ResidualAttentionBlock.FirstTokens(tokens));   // the mean token's query: (B, C)
         var pooled = new Tensor(b, 1, c);
         Attention.MultiHead(ctx, pooled.Span, q.Span, c, k.Span, v.Span, c, b, 1, t, Heads, c / Heads, causal: false);
         return CProj.Forward(ctx, pooled).Reshape(b, -1);

@@ -56,7 +56,7 @@ public sealed partial class TextTransformer
         ctx.Observe("text.embeddings_0", x);
         Transformer.Forward(ctx, x, causal: true);
         var eot = new Tensor(batch, c);                             // (B, C) at the pooled positions
-        for (int n = 0; n < batch; n++) x.Span.Slice((n * t + pooled[n]) * c, c).CopyTo(eot.Span.Slice(n * c, c));
+        Tokens.Gather(eot.Span, x.Span, pooled, t, c);
         eot = LnFinal.Forward(ctx, eot);                            // LayerNorm is per row, so pooling first is exact
         ctx.Observe("text.ln_final_0", eot);
         var features = new Tensor(batch, TextProjection.Shape[1]);

@@ -44,28 +44,24 @@ public sealed partial class SelfAttention
     /// residual += Attention(x) for the first token of each sequence only (non-causal), with x (B, T, C)
     /// and residual (B, C): keys and values come from every token, the query from the first.
     /// </summary>
-    public Tensor AddForwardFirstToken(ComputeContext ctx, Tensor x, Tensor residual)
-    {
-        int b = x.Shape[0], t = x.Shape[1], c = Width;
-        var qkv = InProj.Forward(ctx, x);  // qkv: (B, T, 3C)
-        var mixed = Tensor.Uninitialized(b, 1, c);
-        var s = qkv.Span;
-        // One query per sequence: a query stride of T rows steps from one sequence's first token to the next.
-        Attention.MultiHead(ctx, mixed.Span, s, t * 3 * c, s[c..], s[(2 * c)..], 3 * c, b, 1, t, Heads, c / Heads, causal: false);
-        return OutProj.AddForward(ctx, mixed, residual);
-    }
+    public Tensor AddForwardFirstToken(ComputeContext ctx, Tensor x, Tensor residual) =>
+        AddAttention(ctx, x, causal: false, residual, firstTokenOnly: true, buffers: null);
 
     /// <summary>
     /// residual += Attention(x), with x and residual (B, T, C); causal masks attention to later tokens.
     /// Intermediates go to <paramref name="buffers"/> when given, else to new tensors.
     /// </summary>
-    public Tensor AddForward(ComputeContext ctx, Tensor x, bool causal, Tensor residual, BlockBuffers? buffers = null)
+    public Tensor AddForward(ComputeContext ctx, Tensor x, bool causal, Tensor residual, BlockBuffers? buffers = null) =>
+        AddAttention(ctx, x, causal, residual, firstTokenOnly: false, buffers);
+
+    private Tensor AddAttention(ComputeContext ctx, Tensor x, bool causal, Tensor residual, bool firstTokenOnly, BlockBuffers? buffers)
     {
-        int b = x.Shape[0], t = x.Shape[1], c = Width;
+        int b = x.Shape[0], t = x.Shape[1], c = Width, queries = firstTokenOnly ? 1 : t;
         var qkv = InProj.Forward(ctx, x, output: buffers?.Qkv);  // qkv: (B, T, 3C)
-        var mixed = buffers?.Mixed ?? Tensor.Uninitialized(b, t, c);
+        var mixed = buffers?.Mixed ?? Tensor.Uninitialized(b, queries, c);
         var s = qkv.Span;
-        Attention.MultiHead(ctx, mixed.Span, s, 3 * c, s[c..], s[(2 * c)..], 3 * c, b, t, t, Heads, c / Heads, causal);
+        // With one query per sequence, a query stride of T rows steps from one sequence's first token to the next.
+        Attention.MultiHead(ctx, mixed.Span, s, queries == 1 ? t * 3 * c : 3 * c, s[c..], s[(2 * c)..], 3 * c, b, queries, t, Heads, c / Heads, causal);
         return OutProj.AddForward(ctx, mixed, residual);
     }
 }
@@ -131,11 +127,18 @@ public sealed partial class ResidualAttentionBlock
     /// </summary>
     public Tensor ForwardFirstToken(ComputeContext ctx, Tensor x)
     {
-        int b = x.Shape[0], t = x.Shape[1], c = x.Shape[2];
-        var first = Tensor.Uninitialized(b, c);
-        for (int n = 0; n < b; n++) x.Span.Slice(n * t * c, c).CopyTo(first.Span.Slice(n * c, c));
+        var first = FirstTokens(x);
         Attn.AddForwardFirstToken(ctx, Ln1.Forward(ctx, x), residual: first);
         Mlp.AddForward(ctx, Ln2.Forward(ctx, first), residual: first);
+        return first;
+    }
+
+    /// <summary>x (B, T, C) → its first token of each sequence, (B, C).</summary>
+    internal static Tensor FirstTokens(Tensor x)
+    {
+        int b = x.Shape[0], t = x.Shape[1], c = x.Shape[2];
+        var first = Tensor.Uninitialized(b, c);
+        Tokens.Gather(first.Span, x.Contiguous().Span, new int[b], t, c);
         return first;
     }
 }

@@ -76,8 +76,7 @@ public sealed partial class VisionTransformer : IImageTower
         {
             // Observed runs (reference comparisons) tap every token of every block.
             Transformer.Forward(ctx, x, causal: false);
-            cls = new Tensor(b, c);
-            for (int n = 0; n < b; n++) x.Span.Slice(n * t * c, c).CopyTo(cls.Span.Slice(n * c, c));
+            cls = ResidualAttentionBlock.FirstTokens(x);
         }
         cls = LnPost.Forward(ctx, cls);
         ctx.Observe("visual.ln_post_0", cls);
