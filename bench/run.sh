@@ -39,12 +39,17 @@ run_peer() {  # run_peer NAME ROUND
         --tokens "$work/tokens.json" --batch "$batch" --text-batch "$text_batch" --threads "$(nproc)" --iters "$iters" ;;
     *) local features=""; [ "$2" = 1 ] && features="--features-out $work/features-$1-$arch.json"
        dotnet "$work/dotnet-peers/DotnetPeers.dll" --engine "$1" --dir "$export_dir" --tokens "$work/tokens.json" \
-         --batch "$batch" --text-batch "$text_batch" --threads "$(nproc)" --iters "$iters" $features 2>/dev/null ;;
+         --batch "$batch" --text-batch "$text_batch" --threads "$(nproc)" --iters "$iters" $features ;;
   esac
 }
 for round in $(seq "$rounds"); do
   for p in "${peers[@]}"; do
-    line="$(run_peer "$p" "$round")"; echo "{\"side\": \"$p\", \"round\": $round, \"r\": $line}" >> "$results"; echo "round $round $p: $line"
+    # A peer that cannot start here (TorchSharp 0.107's native library needs GLIBCXX_3.4.32, newer than
+    # Debian 12's libstdc++) is reported and left out of the table rather than stopping the comparison.
+    if ! line="$(run_peer "$p" "$round" 2>"$work/$p.err")" || [ -z "$line" ]; then
+      echo "round $round $p: did not run: $(grep -m1 -oE "GLIBCXX_[0-9.]+' not found|[A-Za-z.]*Exception: [^.]*" "$work/$p.err" || tail -c 200 "$work/$p.err")"; continue
+    fi
+    echo "{\"side\": \"$p\", \"round\": $round, \"r\": $line}" >> "$results"; echo "round $round $p: $line"
   done
   line="$("$here/clipsharp" bench --model "$weights" --texts-file "$work/prompts.json" --batch "$batch" --text-batch "$text_batch" --iterations "$iters" --peak --json)"
   echo "{\"side\": \"clipsharp\", \"round\": $round, \"r\": $line}" >> "$results"; echo "round $round clipsharp: $line"
