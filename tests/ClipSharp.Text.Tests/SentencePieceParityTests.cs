@@ -69,3 +69,27 @@ public class SentencePieceParityTests
         Assert.Contains("bad.model", ex.Message);
     }
 }
+
+public class SiglipTokenizerTests
+{
+    private static string DataDir => Path.Combine(Fixtures.RepoRoot, "tests", "ClipSharp.Text.Tests", "data", "spm");
+
+    [Fact]
+    public void SiglipRowIsLowerCanonicalIdsEosThenPad()
+    {
+        var sp = SentencePieceProcessor.Load(Path.Combine(DataDir, "unigram.model"));
+        var tok = new SiglipTokenizer(sp, siglip1: true, lowerCase: true, addBos: false, addEos: true, contextLength: 64, padId: sp.EosId);
+        Assert.Equal("A photo of a cat", SiglipTokenizer.Canonicalize("  A photo, of a  cat!\t"));
+        var row = new int[64];
+        int pool = tok.EncodeRow("A PHOTO, of   a cat!", row);
+        Assert.Equal(63, pool);
+        // Equal to the model's own ids of the canonical lower-cased text (dummy prefix as "▁"), then eos, then pads.
+        var ids = sp.EncodeIds("a photo of a cat");
+        Assert.Equal(ids, row[..ids.Length]);
+        Assert.Equal(sp.EosId, row[ids.Length]);
+        Assert.All(row[(ids.Length + 1)..], v => Assert.Equal(sp.EosId, v));
+        Assert.Throws<ContextLengthException>(() => tok.EncodeRow(string.Join(" ", Enumerable.Repeat("xq zv", 80)), row));
+        tok.EncodeRow(string.Join(" ", Enumerable.Repeat("xq zv", 80)), row, truncate: true);
+        Assert.Equal(sp.EosId, row[63]);
+    }
+}
