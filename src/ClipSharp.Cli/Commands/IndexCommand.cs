@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ClipSharp.Search.Embedding;
+using ClipSharp.Search.Store.Postgres;
 using ClipSharp.Search.Sync;
 
 namespace ClipSharp.Cli.Commands;
@@ -14,10 +15,11 @@ internal static class IndexCommand
     public static Command Create()
     {
         var dir = new Argument<string>("dir") { Description = "Folder of images (walked recursively)" };
-        var db = new Option<string?>("--db") { Description = "SQLite database (default DIR/.clipsharp/index.db)" };
+        var db = new Option<string?>("--db") { Description = "SQLite database (default DIR/.clipsharp/index.db), or postgres://user:pass@host:port/db (or Host=...) for a shared pgvector collection" };
+        var lease = new Option<int>("--lease") { Description = "Postgres only: seconds a claimed batch stays reserved for this worker", DefaultValueFactory = _ => 300 };
         var exclude = new Option<string[]>("--exclude") { Description = "Glob of files or folders to skip (repeatable)" };
         var model = new ModelOptions();
-        var cmd = new Command("index", "Index a folder of images for search.") { dir, db, exclude };
+        var cmd = new Command("index", "Index a folder of images for search.") { dir, db, exclude, lease };
         model.AddTo(cmd);
         cmd.SetAction(async (parse, ct) =>
         {
@@ -28,6 +30,15 @@ internal static class IndexCommand
             if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"image folder not found: {root}");
             var modelPath = Path.GetFullPath(await HubModelArgument.ResolveAsync(parse.GetValue(model.Model)!, ct));
             var embedder = new ClipImageEmbedder(model.Load(parse, modelPath), modelPath);
+            if (parse.GetValue(db) is { } pg && PgVectorStore.IsPostgres(pg))
+            {
+                if (parse.GetValue(lease) < 1) throw new ArgumentException("--lease must be at least 1 second");
+                return await IndexPostgresAsync(pg, root, embedder, new PgIndexOptions
+                {
+                    BatchSize = batch, DecodeThreads = Math.Max(1, threads - 1), Exclude = parse.GetValue(exclude) ?? [],
+                    Lease = TimeSpan.FromSeconds(parse.GetValue(lease)),
+                }, ct);
+            }
             using var index = ImageIndex.Open(root, new ImageIndexOptions { DatabasePath = parse.GetValue(db), Exclude = parse.GetValue(exclude) ?? [] });
             var progress = new IndexProgressLine(Console.Error, terminal: !Console.IsErrorRedirected);
             var options = new SyncOptions { BatchSize = batch, DecodeThreads = Math.Max(1, threads - 1) };
@@ -51,6 +62,26 @@ internal static class IndexCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>One worker on a Postgres collection: registers the folder's files, then embeds claimed batches until none is left.</summary>
+    private static async Task<int> IndexPostgresAsync(string db, string root, ClipImageEmbedder embedder, PgIndexOptions options, CancellationToken ct)
+    {
+        PgIndexReport report;
+        try { report = await PgImageIndex.IndexFolderAsync(db, root, embedder, options, ct); }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"clipsharp: interrupted; committed batches are kept in {PgImageIndex.Describe(db)}: run the same command to resume");
+            return 130;
+        }
+        Console.WriteLine($"{Path.GetFullPath(root)}: {report}");
+        if (report.Failures.Count > 0)
+        {
+            Console.Error.WriteLine($"{report.Failures.Count} files could not be indexed (corrupt or unsupported):");
+            foreach (var f in report.Failures) Console.Error.WriteLine($"  {f.Path}: {f.Reason}");
+        }
+        foreach (var f in report.Skipped) Console.Error.WriteLine($"clipsharp: not indexed {f.Path}: {f.Reason}");
+        return 0;
     }
 
     /// <summary>Decoder messages start with the file's full path; the list already names it.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ClipSharp.Search.Embedding;
+using ClipSharp.Search.Store.Postgres;
 using ClipSharp.Search.Sync;
 using ClipSharp.Tensors;
 
@@ -13,7 +14,7 @@ namespace ClipSharp.Cli.Commands;
 internal sealed class IndexLocation
 {
     public Option<string?> Dir { get; } = new("--dir") { Description = "The indexed folder" };
-    public Option<string?> Db { get; } = new("--db") { Description = "Index database (default DIR/.clipsharp/index.db; alone, it names its folder)" };
+    public Option<string?> Db { get; } = new("--db") { Description = "Index database (default DIR/.clipsharp/index.db; alone, it names its folder), or postgres://user:pass@host:port/db" };
     public Option<string?> Model { get; } = new("--model") { Description = "Model (default: the one the index was built with)" };
     public Option<int> Threads { get; } = new("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
     public Option<string> Precision { get; } = ModelOptions.PrecisionOption();
@@ -33,13 +34,25 @@ internal sealed class IndexLocation
     public ImageIndex Open(ParseResult parse)
     {
         string? dir = parse.GetValue(Dir), db = parse.GetValue(Db);
+        if (db != null && PgVectorStore.IsPostgres(db))
+            throw new ArgumentException("this command reads SQLite indexes only; Postgres collections work with index and search");
         if (dir != null) return ImageIndex.Open(dir, new ImageIndexOptions { DatabasePath = db });
         if (db != null) return ImageIndex.OpenDatabase(db);
         throw new ArgumentException("give the indexed folder (--dir DIR) or its database (--db PATH)");
     }
 
+    /// <summary>
+    /// For search: a Postgres collection when --db is a postgres:// URL or a Host=... connection string
+    /// (--dir, if given, only makes full paths), else the SQLite index as <see cref="Open"/>.
+    /// </summary>
+    public ISearchableIndex OpenSearchable(ParseResult parse)
+    {
+        if (parse.GetValue(Db) is { } db && PgVectorStore.IsPostgres(db)) return PgImageIndex.OpenExisting(db, parse.GetValue(Dir));
+        return Open(parse);
+    }
+
     /// <summary>The embedder for queries: --model, else the model recorded in the index.</summary>
-    public ClipImageEmbedder LoadEmbedder(ParseResult parse, ImageIndex index)
+    public ClipImageEmbedder LoadEmbedder(ParseResult parse, ISearchableIndex index)
     {
         string modelPath;
         if (parse.GetValue(Model) is { } m) modelPath = Path.GetFullPath(HubModelArgument.Resolve(m));

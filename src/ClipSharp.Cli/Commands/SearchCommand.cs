@@ -27,7 +27,7 @@ internal static class SearchCommand
             if (parse.GetValue(top) < 1) throw new ArgumentException("--top must be at least 1");
             string? text = parse.GetValue(query), imagePath = parse.GetValue(image);
             if (string.IsNullOrWhiteSpace(text) == (imagePath == null)) throw new ArgumentException("give a query or --image PATH (one of them)");
-            using var index = location.Open(parse);
+            using var index = location.OpenSearchable(parse);
             var embedder = location.LoadEmbedder(parse, index);
             var q = imagePath != null
                 ? embedder.EmbedImageFile(CommandHelpers.RequireFile(imagePath, "--image"))

@@ -13,7 +13,7 @@ namespace ClipSharp.Search.Sync;
 /// One model per index (its id and dimension are fixed by the first sync). Methods are thread-safe;
 /// queries issued during a sync see the last state built before it.
 /// </summary>
-public sealed class ImageIndex : IDisposable
+public sealed class ImageIndex : ISearchableIndex
 {
     private readonly EmbeddingStore _store;
     private readonly ImageIndexOptions _options;

@@ -80,6 +80,21 @@ public sealed class PgVectorStore : IDisposable
         }
     }
 
+    /// <summary>The model id and dimension a collection was created with; null when the database holds none.</summary>
+    public static (string ModelId, int Dimension)? ReadIdentity(string db)
+    {
+        using var c = new NpgsqlConnection(ToConnectionString(db));
+        c.Open();
+        using (var t = new NpgsqlCommand("SELECT to_regclass('clipsharp_meta') IS NOT NULL", c))
+            if (!(bool)t.ExecuteScalar()!) return null;
+        var meta = new Dictionary<string, string>();
+        using (var cmd = new NpgsqlCommand("SELECT key, value FROM clipsharp_meta", c))
+        using (var r = cmd.ExecuteReader())
+            while (r.Read()) meta[r.GetString(0)] = r.GetString(1);
+        if (!meta.TryGetValue("model_id", out var model) || !int.TryParse(meta.GetValueOrDefault("dimension"), out int dim)) return null;
+        return (model, dim);
+    }
+
     private void EnsureSchema()
     {
         using var c = _ds.OpenConnection();

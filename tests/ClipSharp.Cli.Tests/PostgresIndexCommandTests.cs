@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ClipSharp.Testing;
+using ClipSharp.Search.Store.Postgres;
+using Npgsql;
+
+namespace ClipSharp.Cli.Tests;
+
+/// <summary>Folders of fixture images (plus one corrupt file) for the Postgres CLI tests.</summary>
+internal static class PgFolders
+{
+    public static readonly string Model = Fixtures.Path("vit-tiny", "openai", "model.safetensors");
+
+    /// <summary>Copies every fixture image <paramref name="copies"/> times (file names differ) and adds broken.jpg; returns the valid count.</summary>
+    public static int Make(string root, int copies)
+    {
+        Directory.CreateDirectory(root);
+        var images = Directory.GetFiles(Fixtures.Path("vit-tiny", "images"));
+        Assert.NotEmpty(images);
+        for (int c = 0; c < copies; c++)
+            foreach (var f in images)
+                File.Copy(f, Path.Combine(root, (c == 0 ? "" : $"c{c}-") + Path.GetFileName(f)));
+        File.WriteAllText(Path.Combine(root, "broken.jpg"), "not a jpeg");
+        return images.Length * copies;
+    }
+
+    public static (string Path, float Score)[] Hits(string stdout) =>
+        stdout.Trim().Split('\n').Select(l => JsonDocument.Parse(l).RootElement)
+            .Select(e => (e.GetProperty("path").GetString()!, e.GetProperty("score").GetSingle())).ToArray();
+}
+
+/// <summary>`clipsharp index DIR --db postgres://…` then `search --db postgres://…` gives SQLite's results.</summary>
+[Collection("Console")]
+public class PostgresIndexSearchTests : IClassFixture<PgliteServer>
+{
+    private readonly PgliteServer _pg;
+    public PostgresIndexSearchTests(PgliteServer pg) => _pg = pg;
+
+    [Fact]
+    public void PostgresSearchMatchesSqlite()
+    {
+        using var tmp = new CliHarness.TempDir();
+        var root = tmp.File("photos");
+        int valid = PgFolders.Make(root, copies: 1);
+
+        var (code, outSqlite, errSqlite) = CliHarness.Run("index", root, "--model", PgFolders.Model);
+        Assert.True(code == 0, errSqlite);
+        var (codePg, outPg, errPg) = CliHarness.Run("index", root, "--model", PgFolders.Model, "--db", _pg.Url, "--batch", "4");
+        Assert.True(codePg == 0, errPg);
+        Assert.Contains($"this worker embedded {valid}, failed 1", outPg);
+        Assert.Contains($"{valid} done, 1 failed, 0 pending", outPg);
+        Assert.Contains("broken.jpg", errPg);
+
+        // Re-running registers nothing new and embeds nothing.
+        var (codeAgain, outAgain, errAgain) = CliHarness.Run("index", root, "--model", PgFolders.Model, "--db", _pg.Url);
+        Assert.True(codeAgain == 0, errAgain);
+        Assert.Contains("0 new in the collection; this worker embedded 0", outAgain);
+
+        var queries = new[] { new[] { "a photo of a cat" }, ["a rocket on a launch pad"], ["coffee"], ["--image", Path.Combine(root, "camera.png")] };
+        foreach (var q in queries)
+        {
+            var (c1, s, e1) = CliHarness.Run(["search", .. q, "--dir", root, "--top", "20", "--json"]);
+            Assert.True(c1 == 0, e1);
+            var (c2, p, e2) = CliHarness.Run(["search", .. q, "--db", _pg.Url, "--top", "20", "--json"]);
+            Assert.True(c2 == 0, e2);
+            var sqlite = PgFolders.Hits(s);
+            var pg = PgFolders.Hits(p);
+            Assert.Equal(valid, sqlite.Length);
+            Assert.Equal(valid, pg.Length);
+            var sqliteScore = sqlite.ToDictionary(h => h.Path, h => h.Score);
+            for (int i = 0; i < valid; i++)
+            {
+                // same ranking, allowing ties: Postgres's i-th file has SQLite's i-th score
+                Assert.True(MathF.Abs(sqlite[i].Score - pg[i].Score) < 1e-4f, $"{string.Join(' ', q)} rank {i}: {sqlite[i]} vs {pg[i]}");
+                Assert.True(MathF.Abs(sqliteScore[pg[i].Path] - sqlite[i].Score) < 1e-4f, $"{string.Join(' ', q)} rank {i}: {sqlite[i]} vs {pg[i]}");
+            }
+        }
+
+        var (c3, text, e3) = CliHarness.Run("search", "a photo of a cat", "--db", _pg.Url, "--top", "3");
+        Assert.True(c3 == 0, e3);
+        Assert.Equal(3, text.Trim().Split('\n').Length);
+    }
+}
+
+/// <summary>Two `clipsharp index` processes started together on one Postgres collection share the work.</summary>
+public class PostgresTwoWorkerTests : IClassFixture<PgliteServer>
+{
+    private readonly PgliteServer _pg;
+    public PostgresTwoWorkerTests(PgliteServer pg) => _pg = pg;
+
+    [Fact]
+    public void TwoWorkersIndexEveryValidFileExactlyOnce()
+    {
+        using var tmp = new CliHarness.TempDir();
+        var root = tmp.File("photos");
+        int valid = PgFolders.Make(root, copies: 3);
+
+        var workers = new[] { StartCli(root), StartCli(root) };
+        var outputs = workers.Select(w => (Out: w.StandardOutput.ReadToEndAsync(), Err: w.StandardError.ReadToEndAsync())).ToArray();
+        foreach (var w in workers) Assert.True(w.WaitForExit(300_000), "an index worker did not finish in 5 minutes");
+        int embedded = 0, failedReports = 0;
+        for (int i = 0; i < workers.Length; i++)
+        {
+            string o = outputs[i].Out.Result, e = outputs[i].Err.Result;
+            Assert.True(workers[i].ExitCode == 0, $"worker {i}: {o}\n{e}");
+            var m = Regex.Match(o, @"this worker embedded (\d+), failed (\d+)");
+            Assert.True(m.Success, o);
+            embedded += int.Parse(m.Groups[1].Value);
+            failedReports += int.Parse(m.Groups[2].Value);
+        }
+        Assert.Equal(valid, embedded); // each valid file embedded by exactly one worker
+        Assert.Equal(1, failedReports); // the corrupt file reported by the worker that claimed it
+
+        using var c = new NpgsqlConnection(PgVectorStore.ToConnectionString(_pg.Url));
+        c.Open();
+        using var cmd = new NpgsqlCommand("""
+            SELECT count(*), count(DISTINCT path), count(*) FILTER (WHERE state = 'done' AND embedding IS NOT NULL),
+                   count(*) FILTER (WHERE state = 'failed'), count(*) FILTER (WHERE state = 'pending'),
+                   count(*) FILTER (WHERE state = 'failed' AND path = 'broken.jpg')
+            FROM clipsharp_images
+            """, c);
+        using var r = cmd.ExecuteReader();
+        Assert.True(r.Read());
+        Assert.Equal(valid + 1L, r.GetInt64(0));
+        Assert.Equal(valid + 1L, r.GetInt64(1));
+        Assert.Equal((long)valid, r.GetInt64(2));
+        Assert.Equal(1L, r.GetInt64(3));
+        Assert.Equal(0L, r.GetInt64(4));
+        Assert.Equal(1L, r.GetInt64(5));
+    }
+
+    private Process StartCli(string root)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ClipSharp.Cli.dll"));
+        foreach (var a in new[] { "index", root, "--model", PgFolders.Model, "--db", _pg.Url, "--batch", "2", "--threads", "1" }) psi.ArgumentList.Add(a);
+        return Process.Start(psi) ?? throw new InvalidOperationException("could not start the CLI");
+    }
+}
