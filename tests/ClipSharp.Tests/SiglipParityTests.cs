@@ -161,3 +161,18 @@ public class GeluTanhOperatorTests
         }
     }
 }
+
+public class SiglipInferenceWeightsTests
+{
+    [Fact]
+    public void PackedWeightsGiveTheSameEmbeddingsAsUnpacked()
+    {
+        var dir = SiglipParityTests.Dir("siglip-fixres");
+        var model = SiglipModel.Load(dir);
+        var expected = Path.Combine(dir, "expected.safetensors");
+        var pixels = TestSafetensors.Tensor(expected, "pixel_values");
+        var ctx = new ComputeContext(2);
+        var packed = ctx.WithWeights(model.PrepareForInference(ClipSharp.Models.Precision.Float32, ctx));
+        ModelParityTests.AssertRowsClose(TestSafetensors.Tensor(expected, "image_embeds"), model.EncodeImage(packed, pixels), 1e-4);
+    }
+}

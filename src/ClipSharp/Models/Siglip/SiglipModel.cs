@@ -44,11 +44,14 @@ public sealed class SiglipModel
 
     public long ParameterCount => Parameters.Sum(kv => (long)kv.Value.Length);
 
-    /// <summary>Packs every linear layer's weight once for inference (see <see cref="LinearLayer.PackForInference"/>).</summary>
-    public void PackForInference(ComputeContext? ctx = null)
-    {
-        foreach (var layer in Vision.LinearLayers.Concat(Text.LinearLayers)) layer.PackForInference(ctx);
-    }
+    /// <summary>
+    /// Inference copies of every linear layer's weight at <paramref name="precision"/>, used through
+    /// <see cref="ComputeContext.WithWeights"/> as for <see cref="ClipModel.PrepareForInference"/>.
+    /// </summary>
+    public InferenceWeights PrepareForInference(Precision precision = Precision.Float32, ComputeContext? ctx = null) =>
+        new(precision == Precision.Int8 ? "int8" : "fp32-packed",
+            Vision.LinearLayers.Concat(Text.LinearLayers).Distinct()
+                .Select(layer => KeyValuePair.Create((object)layer, layer.PrepareForInference(precision, ctx))));
 
     /// <summary>exp(logit_scale).</summary>
     public float Scale => MathF.Exp(LogitScale.Span[0]);
