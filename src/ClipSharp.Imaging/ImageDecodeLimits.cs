@@ -27,11 +27,11 @@ public sealed record ImageDecodeLimits
     public int MaxJpegScans { get; init; } = 500;
 
     /// <summary>
-    /// Total scan work allowed, in full passes over the image's DCT coefficients (a sequential file uses 1,
-    /// libjpeg's default progressive script about 3). A scan costs one unit per block it visits, and one per
-    /// coefficient of its band for AC refinement scans, which must look at every coefficient.
+    /// Total scan work allowed, in passes over the image's blocks: a scan costs one unit per block it visits,
+    /// and an AC refinement scan, which must look at every coefficient of its band, one per eight of them
+    /// (a sequential file costs 1, libjpeg's default progressive script about 20 for greyscale).
     /// </summary>
-    public int MaxJpegScanPasses { get; init; } = 16;
+    public int MaxJpegScanPasses { get; init; } = 64;
 
     /// <summary>Checked once per row (or MCU row): cancelling makes the decode throw <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken Cancellation { get; init; }
@@ -41,7 +41,7 @@ public sealed record ImageDecodeLimits
 
     /// <summary>
     /// Limits for untrusted uploads: 40 megapixels, 16 MiB + 64 bytes per input byte of working memory (at
-    /// most 192 MiB), 100 JPEG scans and 12 passes of scan work. A 12-megapixel camera JPEG of 2-3 MB decodes.
+    /// most 192 MiB), 100 JPEG scans and 40 passes of scan work. A 12-megapixel camera JPEG of 2-3 MB decodes.
     /// </summary>
     public static ImageDecodeLimits Upload { get; } = new()
     {
@@ -50,7 +50,7 @@ public sealed record ImageDecodeLimits
         MemoryFloorBytes = 16L << 20,
         MemoryPerInputByte = 64,
         MaxJpegScans = 100,
-        MaxJpegScanPasses = 12,
+        MaxJpegScanPasses = 40,
     };
 
     /// <summary>Working memory a decode of an input of <paramref name="inputLength"/> bytes may allocate.</summary>
