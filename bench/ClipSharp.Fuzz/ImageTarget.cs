@@ -46,7 +46,7 @@ internal sealed class ImageTarget : IFuzzTarget
 
     public int SeedCount => _seeds.Count;
 
-    public string Extension(string kind) => kind;
+    public string Extension(string kind) => kind[(kind.IndexOf('.') + 1)..];
 
     private (string Name, byte[] Bytes) PickSeed(Rng rng)
     {

@@ -9,6 +9,7 @@ using ClipSharp.Fuzz;
 //   fuzz worker --target T --seed S --start I --count N ...   (one batch in this process; used by run)
 //   fuzz replay [--target T] [--corpus DIR] [--pending true]  (every saved input again; exit 1 on a failure)
 //   fuzz totals [--log bench/fuzz/campaigns.tsv]              (lifetime inputs per target)
+//   fuzz measure [--out DIR]                                  (CPU and peak RSS of the worst ~1 MB images, issue #19)
 var opts = Options.Parse(args);
 string repo = Options.RepoRoot();
 string shared = Environment.GetEnvironmentVariable("CLIPSHARP_SHARED") is { Length: > 0 } env ? env : Path.GetFullPath(Path.Combine(repo, "..", "shared"));
@@ -79,6 +80,10 @@ try
             Console.WriteLine($"replayed {n} inputs, {bad} still failing");
             return bad == 0 ? 0 : 1;
         }
+        case "measure":
+            return Measure.Run(opts.Get("out", Path.Combine(Path.GetTempPath(), "clipsharp-worst-cases")));
+        case "decode":
+            return Measure.DecodeOne(opts.Get("file"));
         case "totals":
             Options.PrintTotals(logPath);
             return 0;

@@ -57,6 +57,8 @@ internal static class Worker
         long heaviestCpu = -1, heaviestAlloc = -1;
         double heaviestCpuSeconds = 0;
         long heaviestAllocBytes = 0;
+        long heaviestSmall = -1;
+        double heaviestSmallSeconds = 0;
         Exception? fatal = null;
 
         var thread = new Thread(() =>
@@ -80,6 +82,7 @@ internal static class Worker
                     totals.MaxInputCpuSeconds = Math.Max(totals.MaxInputCpuSeconds, cpu);
                     totals.MaxInputAllocatedBytes = Math.Max(totals.MaxInputAllocatedBytes, alloc);
                     if (cpu > heaviestCpuSeconds) (heaviestCpuSeconds, heaviestCpu) = (cpu, i);
+                    if (cpu > heaviestSmallSeconds && input.Bytes.Length <= 256 * 1024) (heaviestSmallSeconds, heaviestSmall) = (cpu, i);
                     if (alloc > heaviestAllocBytes) (heaviestAllocBytes, heaviestAlloc) = (alloc, i);
                     switch (outcome)
                     {
@@ -131,7 +134,8 @@ internal static class Worker
         // The batch's costliest inputs join the corpus as regression inputs: the replay keeps them typed and cheap.
         if (saveHeaviest)
         {
-            foreach (var (i, what) in new[] { (heaviestCpu, $"{heaviestCpuSeconds * 1000:F0} ms CPU"), (heaviestAlloc, $"{heaviestAllocBytes / 1048576.0:F1} MiB allocated") })
+            foreach (var (i, what) in new[] { (heaviestCpu, $"{heaviestCpuSeconds * 1000:F0} ms CPU"), (heaviestAlloc, $"{heaviestAllocBytes / 1048576.0:F1} MiB allocated"),
+                         (heaviestSmall, $"{heaviestSmallSeconds * 1000:F0} ms CPU, the most of the inputs up to 256 KB") })
             {
                 if (i < 0) continue;
                 var input = target.Generate(seed, i);

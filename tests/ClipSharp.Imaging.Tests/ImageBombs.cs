@@ -83,12 +83,25 @@ public static class ImageBombs
         var raw = new MemoryStream();
         using (var z = new ZLibStream(raw, CompressionLevel.SmallestSize, leaveOpen: true))
         {
-            var row = new byte[(long)width * channels + 1];
-            for (int r = 0; r < rows; r++) z.Write(row);
+            // Interlaced: the seven Adam7 passes hold more filter bytes; scale their total by rows / height.
+            long total = interlaced ? Adam7Size(width, height, channels) * rows / height : ((long)width * channels + 1) * rows;
+            var zeros = new byte[64 * 1024];
+            for (long left = total; left > 0; left -= zeros.Length) z.Write(zeros, 0, (int)Math.Min(left, zeros.Length));
         }
         Chunk(ms, "IDAT", raw.ToArray());
         Chunk(ms, "IEND", []);
         return ms.ToArray();
+    }
+
+    private static long Adam7Size(int width, int height, int channels)
+    {
+        long total = 0;
+        foreach (var (x0, y0, dx, dy) in new[] { (0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2) })
+        {
+            long pw = (width - x0 + dx - 1) / dx, ph = (height - y0 + dy - 1) / dy;
+            if (pw > 0 && ph > 0) total += ph * (pw * channels + 1);
+        }
+        return total;
     }
 
     /// <summary>An RLE8 BMP declaring <paramref name="width"/> × <paramref name="height"/> whose data is <paramref name="pairs"/> runs of 255 pixels then end-of-bitmap.</summary>
