@@ -15,6 +15,14 @@ internal static class Measure
 {
     public static IEnumerable<(string Name, byte[] Bytes)> WorstCases()
     {
+        // The reproductions of issue #19 item 5.
+        yield return ("issue19_jpeg_13000.jpg", ImageBombs.BaselineJpeg(13000, 13000));
+        yield return ("issue19_jpeg_progressive_13000.jpg", ImageBombs.ProgressiveJpeg(13000, 13000, 0, components: 3)[..400]);
+        yield return ("issue19_jpeg_2000_scans.jpg", ImageBombs.ProgressiveJpeg(2048, 2048, 2000));
+        yield return ("issue19_png_13000.png", ImageBombs.Png(13000, 13000, 6, 1));
+        yield return ("issue19_bmp_rle8_13000.bmp", ImageBombs.Rle8Bmp(13000, 13000, 8));
+        yield return ("issue19_gif_65535x2730.gif", ImageBombs.Gif(65535, 2730));
+        // The worst this budget lets through at about 1 MB.
         yield return ("png_rgba_7100_interlaced.png", PadPng(ImageBombs.Png(7100, 7100, 6, 7100, interlaced: true)));
         yield return ("png_rgb_8000.png", PadPng(ImageBombs.Png(8000, 8000, 2, 8000)));
         yield return ("jpeg_progressive_grey_7000_many_scans.jpg", PadJpeg(ImageBombs.ProgressiveJpeg(7000, 7000, 200)));

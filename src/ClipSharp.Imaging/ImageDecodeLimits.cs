@@ -81,6 +81,13 @@ public sealed record ImageDecodeLimits
                 $"the budget for a {inputLength}-byte input is {Mib(budget)} MiB (a decompression bomb?)");
     }
 
+    /// <summary>
+    /// Bytes charged for a decoded frame of <paramref name="bytesPerPixel"/>: at least 3 per pixel, because
+    /// what follows a decode (preprocessing, thumbnails) converts to RGB, so a palette or greyscale frame
+    /// costs an RGB frame's memory downstream.
+    /// </summary>
+    internal static long FrameBytes(long width, long height, int bytesPerPixel) => width * height * Math.Max(3, bytesPerPixel);
+
     internal void ThrowIfCancelled() => Cancellation.ThrowIfCancellationRequested();
 
     private static string Mib(long bytes) => (bytes / (1024.0 * 1024.0)).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);

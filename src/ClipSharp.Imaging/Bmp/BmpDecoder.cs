@@ -80,8 +80,8 @@ public static class BmpDecoder
         ImageLimits.CheckPositive("BMP", info.Width, info.Height);
         if (info.Bits is not (1 or 4 or 8 or 16 or 24 or 32))
             throw new InvalidDataException($"BMP: unsupported pixel depth {info.Bits} bits");
-        long channels = info.Bits <= 8 ? 1 : info.Bits == 32 ? 4 : 3;
-        limits.Check("BMP", info.Width, info.Height, (long)info.Width * info.Height * channels, data.Length, "info header");
+        int channels = info.Bits <= 8 ? 1 : info.Bits == 32 ? 4 : 3;
+        limits.Check("BMP", info.Width, info.Height, ImageDecodeLimits.FrameBytes(info.Width, info.Height, channels), data.Length, "info header");
 
         // Pillow's fix-up for files whose data offset forgets the palette.
         if (offset == 14 + headerSize && info.Bits <= 8) info = info with { DataOffset = offset + 4 * colors };

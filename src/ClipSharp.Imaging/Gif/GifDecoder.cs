@@ -99,7 +99,7 @@ public static class GifDecoder
         // Pillow grows the image when the first frame sticks out of the logical screen.
         width = Math.Max(width, x0 + fw);
         height = Math.Max(height, y0 + fh);
-        limits.Check("GIF", width, height, (long)width * height, data.Length, $"image descriptor at offset {descriptor}");
+        limits.Check("GIF", width, height, ImageDecodeLimits.FrameBytes(width, height, 1), data.Length, $"image descriptor at offset {descriptor}");
 
         if (pos >= data.Length) throw new InvalidDataException($"GIF: missing LZW code size at offset {pos}");
         int minCodeSize = data[pos++];

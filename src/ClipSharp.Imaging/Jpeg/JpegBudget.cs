@@ -26,7 +26,7 @@ internal sealed class JpegBudget(ImageDecodeLimits limits, int inputLength)
             planes += blocks * c.ScaledBlockSize * c.ScaledBlockSize;
         }
         int channels = frame.Components.Length switch { 1 => 1, 3 => 3, _ => 4 };
-        long output = (long)frame.OutputWidth * frame.OutputHeight * channels;
+        long output = ImageDecodeLimits.FrameBytes(frame.OutputWidth, frame.OutputHeight, channels);
         long coefficients = frame.Progressive ? padded * 64 * sizeof(short) : 0;
         string what = $"frame header at byte offset {at}";
         limits.Check("JPEG", frame.Width, frame.Height, planes + coefficients + output, inputLength, what);

@@ -138,7 +138,7 @@ public static class PngDecoder
     /// <summary>The output frame against the pixel limit and the memory budget, before anything is allocated.</summary>
     private static void CheckBudget(in PngHeader h, ImageDecodeLimits limits, int inputLength)
     {
-        long output = (long)h.Width * h.Height * ImageFrame.BytesPerPixelOf(PngPixels.ModeOf(h));
+        long output = ImageDecodeLimits.FrameBytes(h.Width, h.Height, ImageFrame.BytesPerPixelOf(PngPixels.ModeOf(h)));
         limits.Check("PNG", h.Width, h.Height, output, inputLength, "IHDR");
     }
 
