@@ -56,9 +56,10 @@ public class HnswConcurrencyTests
     [Fact]
     public void ParallelBuildsAtSeveralThreadCountsLoseNothing()
     {
-        var rows = TestVectors.Clustered(63, 2500, 16, 25, 0.15f);
+        var rows = TestVectors.Clustered(63, 3000, 32, 30, 0.15f);
+        var p = new HnswParameters(12, 80, 48);
         foreach (int threads in new[] { 2, 3, 5, 8 })
-            CheckBuild(rows, threads, $"threads {threads}");
+            CheckBuild(rows, threads, $"threads {threads}", p);
     }
 
     /// <summary>
