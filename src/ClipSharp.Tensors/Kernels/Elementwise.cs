@@ -58,7 +58,7 @@ public static class FloatExp
 {
     public static Vector512<float> Exp(Vector512<float> x)
     {
-        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return Vector512.Exp(x);
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return PerLane(x);
         var input = x;
         // Beyond these bounds the result is +∞ or 0 already; clamping keeps n finite.
         x = Vector512.Min(Vector512.Max(x, Vector512.Create(-104f)), Vector512.Create(89f));
@@ -74,6 +74,16 @@ public static class FloatExp
         p = Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
         var result = System.Runtime.Intrinsics.X86.Avx512F.Scale(p, n);
         return Vector512.ConditionalSelect(Vector512.Equals(input, input), result, input);   // NaN stays NaN
+    }
+
+    // Without AVX-512 a Vector512 is emulated anyway (the drivers take 256-bit paths there), and the
+    // emulated Vector512.Exp is off by an ulp at 0; lane-wise MathF.Exp keeps the documented contract.
+    private static Vector512<float> PerLane(Vector512<float> x)
+    {
+        Span<float> lanes = stackalloc float[Vector512<float>.Count];
+        x.CopyTo(lanes);
+        foreach (ref float lane in lanes) lane = MathF.Exp(lane);
+        return Vector512.Create<float>(lanes);
     }
 }
 
