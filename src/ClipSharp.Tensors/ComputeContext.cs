@@ -30,6 +30,12 @@ public sealed class ComputeContext
     /// <summary>Receives intermediates as ("{name}_{layer}", tensor) when set.</summary>
     public Action<string, Tensor>? Tap { get; init; }
 
+    /// <summary>The inference session's prepared weight copies, when this context runs one (null: live weights).</summary>
+    public InferenceWeights? Weights { get; init; }
+
+    /// <summary>The same threads, instruction set and tap, running layers on <paramref name="weights"/>.</summary>
+    public ComputeContext WithWeights(InferenceWeights? weights) => new(Threads, Isa) { Tap = Tap, Weights = weights };
+
     public ComputeContext(int threads, IsaLevel? isa = null)
     {
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "need at least one thread");
@@ -57,7 +63,7 @@ public sealed class ComputeContext
     private WorkerTeam? _team;
 
     /// <summary>A single-threaded context with the same instruction set, for work nested inside <see cref="For"/>.</summary>
-    public ComputeContext Serial => Threads == 1 ? this : _serial ??= new ComputeContext(1, Isa);
+    public ComputeContext Serial => Threads == 1 ? this : _serial ??= new ComputeContext(1, Isa) { Weights = Weights };
 
     /// <summary>Invoke the tap, if any.</summary>
     public void Observe(string name, Tensor value) => Tap?.Invoke(name, value);

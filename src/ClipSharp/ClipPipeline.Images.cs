@@ -23,8 +23,7 @@ public sealed partial class ClipPipeline
     public bool DraftDecoding { get; init; }
 
     /// <summary>The same pipeline with <see cref="DraftDecoding"/> on.</summary>
-    public ClipPipeline WithDraftDecoding() =>
-        new(Model, Tokenizer, Context, ModelPath, Precision) { ImageConfig = ImageConfig, DraftDecoding = true };
+    public ClipPipeline WithDraftDecoding() => new(this) { DraftDecoding = true };
 
     /// <summary>
     /// Decodes and preprocesses one image file's bytes into (3, R, R) CHW floats; returns the decoded
@@ -68,7 +67,7 @@ public sealed partial class ClipPipeline
     /// threads. A corrupt or unsupported file is recorded in <see cref="ImageBatchResult.Failures"/>
     /// and skipped; the rest are encoded, in input order.
     /// </summary>
-    public ImageBatchResult EncodeImageFiles(IReadOnlyList<string> paths, bool applyExifOrientation = false, int batchSize = 32,
+    public ImageBatchResult EncodeImageFiles(IReadOnlyList<string> paths, bool applyExifOrientation = true, int batchSize = 32,
         IProgress<int>? progress = null)
     {
         var pre = new Preprocessor(ImageConfig);

@@ -1,45 +1,103 @@
 using ClipSharp.Models;
+using ClipSharp.Pretrained;
 using ClipSharp.Tensors;
 using ClipSharp.Text;
 
 namespace ClipSharp;
 
 /// <summary>
-/// A model with its tokenizer and image preprocessing: the unit every command works with.
-/// Encodes raw texts and image files in batches on an explicit <see cref="ComputeContext"/>.
+/// A model with its tokenizer and image preprocessing: the unit every command works with. Immutable: its
+/// precision, preprocessing and prepared (packed or int8) weights are its own inference session, so other
+/// pipelines on the same <see cref="ClipModel"/> are unaffected. Encodes raw texts and image files in batches.
 /// </summary>
 public sealed partial class ClipPipeline
 {
     public ClipModel Model { get; }
     public ClipTokenizer Tokenizer { get; }
+
+    /// <summary>The context every forward of this pipeline runs on: the caller's threads and ISA, with this pipeline's own prepared weights.</summary>
     public ComputeContext Context { get; }
 
-    /// <summary>Where the model came from (used to key caches).</summary>
+    /// <summary>Where the model was loaded from (for messages and for reloading; not an identity, see <see cref="ModelId"/>).</summary>
     public string ModelPath { get; }
+
+    /// <summary>
+    /// The weights' stable identity ("sha256:..." of the weights file, see <see cref="ModelIdentity"/>): a moved file or
+    /// a new snapshot of the same weights keeps it. Keys indexes and caches together with <see cref="Precision"/>.
+    /// </summary>
+    public string ModelId { get; init; }
+
+    /// <summary>Arithmetic of the linear layers (int8 trades ~1% of embedding agreement for speed); this pipeline's own.</summary>
+    public Precision Precision { get; }
+
+    /// <summary><see cref="ModelId"/> with the precision when it changes the outputs ("sha256:...|int8"): the key for cached outputs.</summary>
+    public string OutputId => Precision == Precision.Int8 ? ModelId + "|int8" : ModelId;
 
     public ClipPipeline(ClipModel model, ClipTokenizer tokenizer, ComputeContext context, string modelPath, Precision precision = Precision.Float32)
     {
         Model = model;
         Tokenizer = tokenizer;
-        Context = context;
         ModelPath = modelPath;
         Precision = precision;
+        ModelId = File.Exists(modelPath) || Directory.Exists(modelPath) ? ModelIdentity.For(modelPath) : "path:" + modelPath;
         ImageConfig = Imaging.Preprocessing.PreprocessConfig.Clip(model.Config.Vision.ImageSize);
-        model.PrepareForInference(precision, context);
+        Context = context.WithWeights(model.PrepareForInference(precision, context));
     }
 
-    /// <summary>Arithmetic of the linear layers (int8 trades ~1% of embedding agreement for speed).</summary>
-    public Precision Precision { get; }
-
-    /// <summary>Loads the model at <paramref name="modelPath"/> (any checkpoint format) with its tokenizer.</summary>
-    public static ClipPipeline Load(string modelPath, ComputeContext context, Precision precision = Precision.Float32)
+    /// <summary>A copy sharing <paramref name="other"/>'s session (prepared weights are not rebuilt).</summary>
+    private ClipPipeline(ClipPipeline other)
     {
-        var model = ModelLoader.Load(modelPath);
-        return new(model, ClipTokenizer.ForModelDirectory(Directory.Exists(modelPath) ? modelPath : null), context, modelPath, precision)
+        (Model, Tokenizer, Context, ModelPath, ModelId, Precision) = (other.Model, other.Tokenizer, other.Context, other.ModelPath, other.ModelId, other.Precision);
+        (ImageConfig, DraftDecoding) = (other.ImageConfig, other.DraftDecoding);
+    }
+
+    /// <summary>
+    /// The one way in: a model name from <see cref="Hub.KnownModels"/> ("ViT-B-32", "ViT-B-32/laion2b_s34b_b79k"),
+    /// an "hf:org/name[@revision]" id (through the Hugging Face cache, downloading what is missing), a Hugging Face
+    /// or OpenCLIP snapshot folder, or a single checkpoint file. The checkpoint's own preprocessing and tokenizer
+    /// files are read here (<see cref="DefaultImageConfig"/>, <see cref="ClipTokenizer.ForModelDirectory"/>).
+    /// </summary>
+    public static ClipPipeline FromPretrained(string nameOrPathOrHfId, PipelineOptions? options = null) =>
+        FromPretrainedAsync(nameOrPathOrHfId, options).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="FromPretrained(string, PipelineOptions?)"/>
+    public static async Task<ClipPipeline> FromPretrainedAsync(string nameOrPathOrHfId, PipelineOptions? options = null, CancellationToken ct = default)
+    {
+        options ??= new PipelineOptions();
+        var path = await ModelResolver.ResolveAsync(nameOrPathOrHfId, options.Hub, options.Progress, ct).ConfigureAwait(false);
+        var pipeline = FromPath(path, ModelLoader.Load(path), options.Context ?? ComputeContext.Default, options.Precision);
+        return options.DraftDecoding ? pipeline.WithDraftDecoding() : pipeline;
+    }
+
+    /// <summary>Loads the model at <paramref name="modelPath"/> (any checkpoint format, or a name / hf: id) with its tokenizer.</summary>
+    public static ClipPipeline Load(string modelPath, ComputeContext context, Precision precision = Precision.Float32) =>
+        FromPretrained(modelPath, new PipelineOptions { Context = context, Precision = precision });
+
+    /// <summary>
+    /// A further pipeline on an already loaded <paramref name="model"/> (say an int8 one beside an fp32 one), with the
+    /// checkpoint files at <paramref name="modelPath"/> giving its tokenizer, preprocessing and identity.
+    /// </summary>
+    public static ClipPipeline FromPath(string modelPath, ClipModel model, ComputeContext context, Precision precision = Precision.Float32)
+    {
+        var dir = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath));
+        return new(model, ClipTokenizer.ForModelDirectory(dir), context, modelPath, precision)
         {
             ImageConfig = DefaultImageConfig(modelPath, model.Config.Vision.ImageSize),
         };
     }
+
+    /// <summary>The same weights at another precision: a new session on the same loaded model.</summary>
+    public ClipPipeline WithPrecision(Precision precision, ComputeContext? context = null) =>
+        new(Model, Tokenizer, context ?? Context, ModelPath, precision) { ModelId = ModelId, ImageConfig = ImageConfig, DraftDecoding = DraftDecoding };
+
+    /// <summary>
+    /// Similarity logits (N, M) = exp(logit_scale) · cos(image_i, text_j), the model's own scoring
+    /// (softmax over texts gives zero-shot probabilities). Features need not be normalised.
+    /// </summary>
+    public Tensor Score(Tensor imageFeatures, Tensor textFeatures) => Model.Logits(Context, imageFeatures, textFeatures);
+
+    /// <summary>Each row divided by its L2 norm (rows of zeros stay zero): the one normalisation helper.</summary>
+    public static Tensor Normalize(Tensor features) => ClipModel.Normalized(features);
 
     /// <summary>Text features (M, E), unnormalised; over-long texts are truncated when <paramref name="truncate"/>.</summary>
     public Tensor EncodeTexts(IReadOnlyList<string> texts, bool truncate = true, int batchSize = 256)

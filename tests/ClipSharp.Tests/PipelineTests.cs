@@ -42,7 +42,7 @@ public class PipelineTests
     [Theory]
     [InlineData("vit")]
     [InlineData("resnet")]
-    public void PackedInferenceWeightsGiveIdenticalFeaturesAndTrainingReleasesThem(string kind)
+    public void PackedInferenceWeightsGiveIdenticalFeaturesAndTrainingNeedsNoRelease(string kind)
     {
         var text = new Models.TextConfig(77, 49408, 32, 2, 2);
         var config = kind == "vit"
@@ -57,24 +57,58 @@ public class PipelineTests
         var image = model.EncodeImage(ctx, pixels).Span.ToArray();
         var texts = model.EncodeText(ctx, tokens, 2).Span.ToArray();
 
-        model.PackForInference(ctx);
-        Assert.All(model.Visual.LinearLayers.Concat(model.Text.Transformer.LinearLayers), l => Assert.True(l.IsPacked));
-        Assert.Equal(image, model.EncodeImage(ctx, pixels).Span.ToArray());
-        Assert.Equal(texts, model.EncodeText(ctx, tokens, 2).Span.ToArray());
+        var packed = ctx.WithWeights(model.PrepareForInference(Models.Precision.Float32, ctx));
+        Assert.Equal(model.Visual.LinearLayers.Concat(model.Text.Transformer.LinearLayers).Distinct().Count(), packed.Weights!.Count);
+        Assert.Equal(image, model.EncodeImage(packed, pixels).Span.ToArray());
+        Assert.Equal(texts, model.EncodeText(packed, tokens, 2).Span.ToArray());
 
+        // Training changes the live weights; nothing is released, and a context without the session sees the update.
         var trainer = new Training.ClipTrainer(model, new Training.TrainingOptions(), ctx);
         trainer.Step(pixels.Slice(0, 2).Clone(), tokens);
-        Assert.All(model.Visual.LinearLayers.Concat(model.Text.Transformer.LinearLayers), l => Assert.False(l.IsPacked));
-        Assert.NotEqual(texts, model.EncodeText(ctx, tokens, 2).Span.ToArray());   // the updated weights are the ones used
+        Assert.NotEqual(texts, model.EncodeText(ctx, tokens, 2).Span.ToArray());
 
-        // Images too (the ResNet's channels-last convolution weights are derived copies): the trained
-        // model, packed again, must give what a fresh model built from its updated parameters gives.
-        model.PackForInference(ctx);
+        // Images too (the ResNet's channels-last convolution weights are derived): a new session on the trained
+        // model must give what a fresh model built from its updated parameters gives.
+        var repacked = ctx.WithWeights(model.PrepareForInference(Models.Precision.Float32, ctx));
         var updated = new IO.StateDict();
         foreach (var (name, value) in model.Parameters) updated.Add(name, value.Clone(), "F32");
         var fresh = Models.ClipModel.FromStateDict(updated, config);
+        Assert.Equal(fresh.EncodeImage(ctx, pixels).Span.ToArray(), model.EncodeImage(repacked, pixels).Span.ToArray());
         Assert.Equal(fresh.EncodeImage(ctx, pixels).Span.ToArray(), model.EncodeImage(ctx, pixels).Span.ToArray());
-        Assert.NotEqual(image, model.EncodeImage(ctx, pixels).Span.ToArray());
+        Assert.NotEqual(image, model.EncodeImage(repacked, pixels).Span.ToArray());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Fp32AndInt8PipelinesOnOneModelGiveTheirOwnPrecisionsOutputs(bool int8First)
+    {
+        // Regression: precision used to be written into the shared layers, so building an int8 pipeline turned an
+        // existing fp32 one on the same model into int8 while its Precision still said Float32.
+        var path = Fixtures.Path("vit-tiny", "openai", "model.safetensors");
+        var images = Directory.GetFiles(Fixtures.Path("vit-tiny", "images")).Order().ToArray();
+        var ctx = new ComputeContext(2);
+        var referenceFp32 = ClipPipeline.Load(path, ctx).EncodeImageFiles(images).Features!.Span.ToArray();
+        var referenceInt8 = ClipPipeline.Load(path, ctx, Models.Precision.Int8).EncodeImageFiles(images).Features!.Span.ToArray();
+        Assert.NotEqual(referenceFp32, referenceInt8);   // the two precisions are distinguishable on these images
+
+        var model = ModelLoader.Load(path);
+        ClipPipeline fp32, int8;
+        if (int8First)
+        {
+            int8 = ClipPipeline.FromPath(path, model, ctx, Models.Precision.Int8);
+            fp32 = ClipPipeline.FromPath(path, model, ctx, Models.Precision.Float32);
+        }
+        else
+        {
+            fp32 = ClipPipeline.FromPath(path, model, ctx, Models.Precision.Float32);
+            int8 = fp32.WithPrecision(Models.Precision.Int8);
+        }
+        Assert.Equal(referenceFp32, fp32.EncodeImageFiles(images).Features!.Span.ToArray());
+        Assert.Equal(referenceInt8, int8.EncodeImageFiles(images).Features!.Span.ToArray());
+        Assert.Equal(referenceFp32, fp32.EncodeImageFiles(images).Features!.Span.ToArray());   // interleaved, still its own
+        Assert.Equal(fp32.ModelId, int8.ModelId);
+        Assert.NotEqual(fp32.OutputId, int8.OutputId);   // the classifier cache key tells them apart
     }
 
     [Theory]
@@ -86,10 +120,10 @@ public class PipelineTests
         // An observed run computes every token of the last block; an unobserved one only the class token.
         var model = ModelLoader.Load(Fixtures.Path("vit-tiny", "openai", "model.safetensors"));
         var plain = new ComputeContext(2);
-        if (precision is { } p) model.PrepareForInference(p, plain);
+        if (precision is { } p) plain = plain.WithWeights(model.PrepareForInference(p, plain));
         var lastBlock = $"visual.transformer.resblock_{((Models.VitConfig)model.Config.Vision).Layers - 1}";
         Tensor? lastTokens = null;
-        var observed = new ComputeContext(2) { Tap = (name, t) => { if (name == lastBlock) lastTokens = t.Clone(); } };
+        var observed = new ComputeContext(2) { Weights = plain.Weights, Tap = (name, t) => { if (name == lastBlock) lastTokens = t.Clone(); } };
         var pixels = new Tensor(3, 3, model.Config.Vision.ImageSize, model.Config.Vision.ImageSize);
         var rng = new Random(5);
         foreach (ref var v in pixels.Span) v = (float)rng.NextDouble() * 2 - 1;
@@ -135,7 +169,7 @@ public class PipelineTests
         var ctx = new ComputeContext(2);
         var exact = ClipPipeline.Load(modelPath, ctx).EncodeImageFiles(images);
         var int8 = ClipPipeline.Load(modelPath, ctx, Models.Precision.Int8);
-        Assert.All(int8.Model.Visual.LinearLayers.Concat(int8.Model.Text.Transformer.LinearLayers), l => Assert.True(l.IsQuantized));
+        Assert.Equal("int8", int8.Context.Weights!.Kind);
         var quantized = int8.EncodeImageFiles(images);
         Assert.Equal(exact.Paths, quantized.Paths);
         int n = exact.Features.Shape[0], e = exact.Features.Shape[1];

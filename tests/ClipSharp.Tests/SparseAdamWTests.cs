@@ -56,7 +56,6 @@ public class SparseAdamWTests
             var tokens = Text.ClipTokenizer.Default.Encode(texts, 77).Cast<int>().ToArray();
             sparse.Step(pixels, tokens);
             dense.ComputeGradients(pixels, tokens);
-            dense.Model.ReleasePacked();
             dense.Optimizer.Step(dense.CurrentLearningRate);
             dense.Model.LogitScale.Span[0] = Math.Clamp(dense.Model.LogitScale.Span[0], 0f, (float)Math.Log(100));
         }

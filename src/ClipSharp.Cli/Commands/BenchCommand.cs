@@ -17,7 +17,7 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "Worker threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var iterations = new Option<int>("--iterations") { Description = "Timed repetitions (best is reported)", DefaultValueFactory = _ => 3 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var modelPath = new Option<string?>("--model") { Description = "Checkpoint to time instead of a random preset" };
+        var modelPath = new Option<string?>("--model") { Description = "Checkpoint (file, folder, hf: id or model name) to time instead of a random preset" };
         var textsFile = new Option<string?>("--texts-file") { Description = "JSON array of prompts (default: \"a photo of a {label}.\" over the ImageNet classes)" };
         var peak = new Option<bool>("--peak") { Description = "Also measure the machine's float32 FMA peak" };
         var precision = ModelOptions.PrecisionOption();
@@ -32,7 +32,7 @@ internal static class BenchCommand
         {
             var ctx = new ComputeContext(parse.GetValue(threads));
             var model = parse.GetValue(modelPath) is { } path
-                ? ModelLoader.Load(CommandHelpers.RequireFile(path, "--model"))
+                ? ModelLoader.Load(Pretrained.ModelResolver.Resolve(path, progress: ConsoleDownloadProgress.ForStandardError()))
                 : ClipModel.Random(ModelConfigs.Preset(parse.GetValue(arch)!), seed: 0);
             var chosen = ModelOptions.ParsePrecision(parse.GetValue(precision)!);
             (double Mean, double Min, int Count)? agreement = null;
@@ -48,14 +48,14 @@ internal static class BenchCommand
                     for (int i = 0; i < files.Count; i++) pre.Preprocess(Imaging.ImageDecoder.Decode(files[i]), real.Span.Slice(i * pre.OutputLength, pre.OutputLength));
                     probe.Add(real);
                 }
-                model.PrepareForInference(Precision.Float32, ctx);
-                var exact = probe.Select(p => model.EncodeImage(ctx, p)).ToList();
-                model.ReleasePacked();
-                model.PrepareForInference(Precision.Int8, ctx);
+                var fp32 = ctx.WithWeights(model.PrepareForInference(Precision.Float32, ctx));
+                var exact = probe.Select(p => model.EncodeImage(fp32, p)).ToList();
+                fp32 = null;
+                ctx = ctx.WithWeights(model.PrepareForInference(Precision.Int8, ctx));
                 var cosines = probe.SelectMany((p, i) => Cosines(exact[i], model.EncodeImage(ctx, p))).ToList();
                 agreement = (cosines.Average(), cosines.Min(), cosines.Count);
             }
-            else model.PrepareForInference(Precision.Float32, ctx);
+            else ctx = ctx.WithWeights(model.PrepareForInference(Precision.Float32, ctx));
             var config = model.Config;
             int b = parse.GetValue(batch), tb = parse.GetValue(textBatch), iters = parse.GetValue(iterations);
             int r = config.Vision.ImageSize, l = config.Text.ContextLength;
@@ -76,6 +76,11 @@ internal static class BenchCommand
             double imageGcPauseMs = (GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds;
             int imageGen2 = GC.CollectionCount(2) - gen2Before;
             double textRate = Best(() => model.EncodeText(ctx, tokens, tb), tb, iters);
+            // Batch-1 latency, what a server answering one query waits: one image, one prompt.
+            var onePixel = RandomPixels(1, r, seed: 2);
+            double imageLatencyMs = 1000 / Best(() => model.EncodeImage(ctx, onePixel), 1, iters * 4);
+            var oneText = tokens.AsSpan(0, l).ToArray();
+            double textLatencyMs = 1000 / Best(() => model.EncodeText(ctx, oneText, 1), 1, iters * 4);
             double peakGflops = parse.GetValue(peak) ? Tensors.Kernels.PeakFlops.Measure(ctx.Threads) : double.NaN;
             var result = new
             {
@@ -88,6 +93,8 @@ internal static class BenchCommand
                 text_batch = tb,
                 images_per_s = imageRate,
                 texts_per_s = textRate,
+                image_latency_ms = imageLatencyMs,
+                text_latency_ms = textLatencyMs,
                 image_gflops = imageRate * FlopCounter.Image(config) / 1e9,
                 text_tokens_computed = longest,
                 text_gflops = textRate * FlopCounter.Text(config, longest) / 1e9,

@@ -64,6 +64,6 @@ internal static class ClassifyCommand
         ZeroShotClassifier Build() => ZeroShotClassifier.Build(labels, templates, prompts => pipeline.EncodeTexts(prompts, truncate: true));
         if (!useCache) return Build();
         return new ClassifierCache(ModelOptions.CacheDirectory())
-            .GetOrBuild(ClassifierCache.ModelId(pipeline.ModelPath) + (pipeline.Precision == Precision.Int8 ? "|int8" : ""), labels, templates, Build);
+            .GetOrBuild(pipeline.OutputId, labels, templates, Build);
     }
 }

@@ -13,7 +13,7 @@ internal static class DebugCommand
 
     private static Command TrainSteps()
     {
-        var model = new Option<string>("--model") { Description = "Checkpoint to start from (any supported format)", Required = true };
+        var model = new Option<string>("--model") { Description = "Checkpoint to start from: file, folder, hf:org/name[@rev] or a name from `clipsharp models`", Required = true };
         var config = new Option<string?>("--config") { Description = "OpenCLIP config JSON, when the weights alone cannot tell (e.g. exact GELU)" };
         var pixels = new Option<string>("--pixels") { Description = "float32 (N,3,R,R) tensor: FILE.safetensors[:name] (default name pixel_values)", Required = true };
         var tokens = new Option<string>("--tokens") { Description = "int32/int64 (N,L) tensor: FILE.safetensors[:name] (default name tokens)", Required = true };
@@ -30,7 +30,7 @@ internal static class DebugCommand
         };
         cmd.SetAction(parse =>
         {
-            var clip = ModelLoader.Load(CommandHelpers.RequireFile(parse.GetValue(model)!, "--model"),
+            var clip = ModelLoader.Load(HubModelArgument.Resolve(parse.GetValue(model)!),
                 parse.GetValue(config) is { } c ? Models.ModelConfigs.FromOpenClipFile(CommandHelpers.RequireFile(c, "--config")) : null);
             int n = parse.GetValue(batch), l = clip.Config.Text.ContextLength;
             if (n < 1) throw new ArgumentException("--batch must be at least 1");

@@ -203,7 +203,7 @@ internal static class TrainCommand
     private static ClipModel LoadModel(string? model, string? arch, int seed)
     {
         if ((model is null) == (arch is null)) throw new ArgumentException("give exactly one of --model (fine-tune a checkpoint) or --arch (train from scratch)");
-        if (model is not null) return ModelLoader.Load(CommandHelpers.RequireFile(model, "--model"));
+        if (model is not null) return ModelLoader.Load(HubModelArgument.Resolve(model));
         var config = File.Exists(arch) ? ModelConfigs.FromOpenClipFile(arch!) : ModelConfigs.Preset(arch!);
         return ClipModel.Random(config, seed);
     }

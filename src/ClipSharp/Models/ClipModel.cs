@@ -52,28 +52,17 @@ public sealed partial class ClipModel
     public static ClipModel Random(ClipConfig config, int seed) => new(config, new RandomInitSource(seed));
 
     /// <summary>
-    /// Prepares every linear layer for inference at <paramref name="precision"/>: float32 packs each weight
-    /// once into the GEMM's panel layout (a second copy of those weights); int8 quantises them (a quarter
-    /// of the size) and runs those layers in int8 with per-row activation scales. Training releases both
-    /// before it changes weights. Convolutions, attention and normalisation stay float32.
+    /// Inference copies of every linear layer's weight at <paramref name="precision"/>, for a session's
+    /// context (<see cref="ComputeContext.WithWeights"/>): float32 packs each weight once into the GEMM's
+    /// panel layout (a second copy of those weights); int8 quantises them (a quarter of the size) and runs
+    /// those layers in int8 with per-row activation scales. The model's layers are not changed, so another
+    /// session on this model keeps its own precision, and training has nothing to release. Convolutions,
+    /// attention and normalisation stay float32.
     /// </summary>
-    public void PrepareForInference(Precision precision = Precision.Float32, ComputeContext? ctx = null)
-    {
-        foreach (var layer in Visual.LinearLayers.Concat(Text.Transformer.LinearLayers))
-        {
-            if (precision == Precision.Int8) layer.QuantizeForInference();
-            else layer.PackForInference(ctx);
-        }
-    }
-
-    /// <summary>Float32 inference with pre-packed weights (<see cref="PrepareForInference"/>).</summary>
-    public void PackForInference(ComputeContext? ctx = null) => PrepareForInference(Precision.Float32, ctx);
-
-    /// <summary>Drops the packed and quantised copies made by <see cref="PrepareForInference"/>.</summary>
-    public void ReleasePacked()
-    {
-        foreach (var layer in Visual.LinearLayers.Concat(Text.Transformer.LinearLayers)) layer.ReleasePacked();
-    }
+    public InferenceWeights PrepareForInference(Precision precision = Precision.Float32, ComputeContext? ctx = null) =>
+        new(precision == Precision.Int8 ? "int8" : "fp32-packed",
+            Visual.LinearLayers.Concat(Text.Transformer.LinearLayers).Distinct()
+                .Select(layer => KeyValuePair.Create((object)layer, layer.PrepareForInference(precision, ctx))));
 
     /// <summary>Total number of parameter values.</summary>
     public long ParameterCount => Parameters.Sum(kv => (long)kv.Value.Length);

@@ -42,15 +42,13 @@ internal static class LayerOutput
 /// <summary>nn.Linear: y = x Wᵀ + b with W stored (O, I).</summary>
 public sealed partial class LinearLayer
 {
-    /// <summary>W (O, I); for a derived layer, computed from its source on first use after each release.</summary>
-    public Tensor Weight => _weight ??= _derive!();
-    private Tensor? _weight;
+    /// <summary>W (O, I); for a derived layer, computed from its source on each use (sessions keep their own copy).</summary>
+    public Tensor Weight => _weight ?? _derive!();
+    private readonly Tensor? _weight;
     private readonly Func<Tensor>? _derive;
     public Tensor? Bias { get; }
     public int InFeatures { get; }
     public int OutFeatures { get; }
-
-    private PackedMatrix? _packed;
 
     public LinearLayer(ParameterBuilder p, string prefix, int inFeatures, int outFeatures, Init? weightInit = null, Init? biasInit = null, bool bias = true)
         : this(p, prefix + "weight", bias ? prefix + "bias" : null, inFeatures, outFeatures, weightInit, biasInit)
@@ -79,8 +77,8 @@ public sealed partial class LinearLayer
 
     /// <summary>
     /// An inference-only linear layer whose (O, I) weight is computed by <paramref name="derive"/> from
-    /// other parameters (e.g. a convolution's weight permuted to channels-last order). The result is
-    /// cached until <see cref="ReleasePacked"/>, which training calls before it changes the source.
+    /// other parameters (e.g. a convolution's weight permuted to channels-last order). Nothing is cached in
+    /// the layer: an inference session (<see cref="PrepareForInference"/>) keeps its own prepared copy.
     /// </summary>
     public static LinearLayer Derived(Func<Tensor> derive, int inFeatures, int outFeatures) => new(derive, inFeatures, outFeatures);
 
@@ -95,33 +93,15 @@ public sealed partial class LinearLayer
         return new LinearLayer(weight, bias);
     }
 
-    /// <summary>True while an inference copy of Wᵀ in the GEMM's panel layout is held.</summary>
-    public bool IsPacked => _packed is not null;
-
     /// <summary>
-    /// Rearranges Wᵀ once into the GEMM's panel layout, so inference calls skip packing it every time.
-    /// The copy goes stale if the weight changes: training releases it (<see cref="ReleasePacked"/>).
+    /// The inference copy of this layer's weight for an <see cref="InferenceWeights"/> table: float32 Wᵀ
+    /// rearranged once into the GEMM's panel layout, or int8 (W quantised once per output channel,
+    /// activations per row on each call, see <see cref="Int8Linear"/>). The layer itself keeps nothing,
+    /// so the copy belongs to whoever asked for it and goes stale only for them if W later changes.
     /// </summary>
-    public void PackForInference(ComputeContext? ctx = null) =>
-        _packed ??= Gemm.PackB(Weight.Span, InFeatures, transB: true, k: InFeatures, n: OutFeatures, ctx);
-
-    /// <summary>Drops the packed and quantised copies (before the weight is updated in place).</summary>
-    public void ReleasePacked()
-    {
-        (_packed, _int8) = (null, null);
-        if (_derive is not null) _weight = null;
-    }
-
-    private Int8Weights? _int8;
-
-    /// <summary>True while this layer runs in int8 (<see cref="QuantizeForInference"/>).</summary>
-    public bool IsQuantized => _int8 is not null;
-
-    /// <summary>
-    /// Switches inference to dynamic int8: W quantised once per output channel, activations per row on
-    /// each call (see <see cref="Int8Linear"/>). Released like the packed copy when training changes W.
-    /// </summary>
-    public void QuantizeForInference() => _int8 ??= Int8Weights.Quantize(Weight.Span, OutFeatures, InFeatures);
+    public object PrepareForInference(Precision precision, ComputeContext? ctx = null) => precision == Precision.Int8
+        ? Int8Weights.Quantize(Weight.Span, OutFeatures, InFeatures)
+        : Gemm.PackB(Weight.Span, InFeatures, transB: true, k: InFeatures, n: OutFeatures, ctx);
 
     /// <summary>
     /// x: (..., I) → y = x Wᵀ + b, (..., O), then <paramref name="epilogue"/> (e.g. an activation) fused
@@ -149,9 +129,10 @@ public sealed partial class LinearLayer
     {
         var bias = Bias is null ? default : Bias.Span;
         int rows = x.Length / InFeatures;
-        if (_int8 is { } quantized)
+        var prepared = ctx.Weights?.Find(this);
+        if (prepared is Int8Weights quantized)
             Int8Linear.Forward(ctx, y.Span, x.Contiguous().Span, quantized, bias, rows, accumulate, epilogue);
-        else if (_packed is { } packed)
+        else if (prepared is PackedMatrix packed)
             Gemm.Multiply(ctx, y.Span, OutFeatures, x.Contiguous().Span, InFeatures, packed, rows, accumulate, bias, epilogue: epilogue);
         else
             Linear.Forward(ctx, y.Span, x.Contiguous().Span, Weight.Span, bias, rows, InFeatures, OutFeatures, accumulate, epilogue);

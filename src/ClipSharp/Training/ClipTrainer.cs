@@ -99,7 +99,6 @@ public sealed class ClipTrainer
             double coef = max / (norm + 1e-6);
             if (coef < 1) Gradients.Scale((float)coef);
         }
-        Model.ReleasePacked();   // inference copies of the weights would go stale
         if (_sparseTokenEmbedding) Optimizer.MarkRows(Model.Text.TokenEmbedding, tokens);   // only looked-up rows have a gradient
         Optimizer.Step(lr);
         if (Options.Loss == LossKind.Clip)
