@@ -104,7 +104,8 @@ internal sealed class SeededLongComparer : IEqualityComparer<long>
 {
     public static readonly SeededLongComparer Instance = new();
     public bool Equals(long x, long y) => x == y;
-    public int GetHashCode(long v) => HashCode.Combine(v);
+    // Both halves go into the seeded mix: HashCode.Combine(v) would first fold v with long.GetHashCode and keep its collisions.
+    public int GetHashCode(long v) => HashCode.Combine((int)v, (int)(v >> 32));
 }
 
 /// <summary>Dict keys compared by value; numbers hashed with the process's random seed (see <see cref="SeededLongComparer"/>).</summary>
@@ -114,8 +115,8 @@ internal sealed class SeededKeyComparer : IEqualityComparer<object>
     public new bool Equals(object? x, object? y) => object.Equals(x, y);
     public int GetHashCode(object o) => o switch
     {
-        long l => HashCode.Combine(l),
-        double d => HashCode.Combine(d),
+        long l => SeededLongComparer.Instance.GetHashCode(l),
+        double d => SeededLongComparer.Instance.GetHashCode(BitConverter.DoubleToInt64Bits(d)),
         _ => o.GetHashCode(), // strings are already seeded; tuples and objects hash by reference
     };
 }
