@@ -116,7 +116,7 @@ internal sealed class SeededKeyComparer : IEqualityComparer<object>
     public int GetHashCode(object o) => o switch
     {
         long l => SeededLongComparer.Instance.GetHashCode(l),
-        double d => SeededLongComparer.Instance.GetHashCode(BitConverter.DoubleToInt64Bits(d)),
+        double d => d == 0 ? 0 : SeededLongComparer.Instance.GetHashCode(BitConverter.DoubleToInt64Bits(d)), // 0.0 equals -0.0
         _ => o.GetHashCode(), // strings are already seeded; tuples and objects hash by reference
     };
 }
