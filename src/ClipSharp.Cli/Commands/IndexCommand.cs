@@ -29,7 +29,9 @@ internal static class IndexCommand
             var root = parse.GetValue(dir)!;
             if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"image folder not found: {root}");
             var modelPath = Path.GetFullPath(await HubModelArgument.ResolveAsync(parse.GetValue(model.Model)!, ct));
-            var embedder = new ClipImageEmbedder(model.Load(parse, modelPath), modelPath);
+            var pipeline = model.Load(parse, modelPath);
+            ModelOptions.RefuseNonFinite(pipeline.Model, modelPath);
+            var embedder = new ClipImageEmbedder(pipeline, modelPath);
             if (parse.GetValue(db) is { } pg && PgVectorStore.IsPostgres(pg))
             {
                 if (parse.GetValue(lease) < 1) throw new ArgumentException("--lease must be at least 1 second");
