@@ -76,7 +76,7 @@ internal static class BenchCommand
             double imageGcPauseMs = (GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds;
             int imageGen2 = GC.CollectionCount(2) - gen2Before;
             double textRate = Best(() => model.EncodeText(ctx, tokens, tb), tb, iters);
-            double peakGflops = parse.GetValue(peak) ? Tensors.Kernels.PeakFlops.Measure(ctx.Threads) : double.NaN;
+            double peakGflops = parse.GetValue(peak) ? ClipModel.MeasurePeakGflops(ctx.Threads) : double.NaN;
             var result = new
             {
                 peak_gflops = double.IsNaN(peakGflops) ? (double?)null : peakGflops,

@@ -74,6 +74,6 @@ public sealed class ClipImageEmbedder : IEmbeddingSource
     {
         var prepared = Prepare(contents, nameForErrors);
         var f = EmbedBatch([prepared], CancellationToken.None)[0];
-        return ClipModel.Normalized(new Tensor(f, 1, f.Length)).Span.ToArray();
+        return ClipPipeline.Normalize(f);
     }
 }
