@@ -5,5 +5,6 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 "$here/scripts/setup.sh" dataset-fashion-mnist chromium
+"$here/scripts/pglite.sh" install >/dev/null   # PGlite + pgvector (npm, pinned): the Postgres store's tests
 dotnet test ClipSharp.slnx -c Release --nologo --filter "Category!=Slow" "$@"
 "$here/scripts/pack-check.sh"

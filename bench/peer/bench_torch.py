@@ -51,10 +51,14 @@ def main():
     with torch.no_grad():
         images = best_rate(lambda: model.visual(pixels), a.batch, 1, a.iters)
         texts = best_rate(lambda: model.encode_text(tokens), a.text_batch, 1, a.iters)
+        one_pixel, one_text = pixels[:1].clone(), tokens[:1].clone()
+        image_latency_ms = 1000 / best_rate(lambda: model.visual(one_pixel), 1, 1, a.iters * 4)
+        text_latency_ms = 1000 / best_rate(lambda: model.encode_text(one_text), 1, 1, a.iters * 4)
     import resource
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"peer": f"pytorch {torch.__version__}", "threads": a.threads, "batch": a.batch, "peak_rss_mb": peak_rss_mb,
                       "text_batch": a.text_batch, "images_per_s": images, "texts_per_s": texts,
+                      "image_latency_ms": image_latency_ms, "text_latency_ms": text_latency_ms,
                       "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "")}))
 
 

@@ -10,11 +10,14 @@ namespace ClipSharp.Text;
 /// (<see cref="BytePairEncoder"/>). Rows the text tower reads are <c>[sot] + ids + [eot]</c>, zero-padded
 /// to the context length (77). Immutable and thread-safe.
 /// </summary>
-public sealed class ClipTokenizer
+public sealed class ClipTokenizer : ITextTokenizer
 {
     public const int DefaultContextLength = 77;
     /// <summary>The padding id (the reference pads with zeros).</summary>
     public const int PadId = 0;
+
+    int ITextTokenizer.ContextLength => DefaultContextLength;
+    int ITextTokenizer.PadId => PadId;
 
     private const string VocabResource = "ClipSharp.Text.Resources.bpe_simple_vocab_16e6.txt.gz";
     private static readonly Lazy<ClipTokenizer> DefaultInstance = new(CreateDefault);

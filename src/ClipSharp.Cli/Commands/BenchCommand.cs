@@ -76,6 +76,11 @@ internal static class BenchCommand
             double imageGcPauseMs = (GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds;
             int imageGen2 = GC.CollectionCount(2) - gen2Before;
             double textRate = Best(() => model.EncodeText(ctx, tokens, tb), tb, iters);
+            // Batch-1 latency, what a server answering one query waits: one image, one prompt.
+            var onePixel = RandomPixels(1, r, seed: 2);
+            double imageLatencyMs = 1000 / Best(() => model.EncodeImage(ctx, onePixel), 1, iters * 4);
+            var oneText = tokens.AsSpan(0, l).ToArray();
+            double textLatencyMs = 1000 / Best(() => model.EncodeText(ctx, oneText, 1), 1, iters * 4);
             double peakGflops = parse.GetValue(peak) ? ClipModel.MeasurePeakGflops(ctx.Threads) : double.NaN;
             var result = new
             {
@@ -88,6 +93,8 @@ internal static class BenchCommand
                 text_batch = tb,
                 images_per_s = imageRate,
                 texts_per_s = textRate,
+                image_latency_ms = imageLatencyMs,
+                text_latency_ms = textLatencyMs,
                 image_gflops = imageRate * FlopCounter.Image(config) / 1e9,
                 text_tokens_computed = longest,
                 text_gflops = textRate * FlopCounter.Text(config, longest) / 1e9,
