@@ -48,14 +48,16 @@ CONFIGS = {
     "rn-1211": {"embed_dim": 24, "quick_gelu": True,
                 "vision_cfg": {"image_size": 64, "layers": [1, 2, 1, 1], "width": 16},
                 "text_cfg": {"context_length": 24, "vocab_size": 120, "width": 128, "heads": 2, "layers": 1}},
-    # Training-parity shapes for BatchNorm and the strided stem (issue 17 item 4): wider stages, an odd
-    # width, a resolution that is not a multiple of 32 (layer4 pools 5x5 to 2x2).
+    # Training-parity shapes for BatchNorm and the strided stem (issue 17 item 4): wider stages, odd widths.
     "rn-2121-w32": {"embed_dim": 80, "quick_gelu": True,
                     "vision_cfg": {"image_size": 96, "layers": [2, 1, 2, 1], "width": 32},
                     "text_cfg": {"context_length": 12, "vocab_size": 90, "width": 64, "heads": 1, "layers": 1}},
     "rn-1211-w24": {"embed_dim": 56, "quick_gelu": True,
-                    "vision_cfg": {"image_size": 80, "layers": [1, 2, 1, 1], "width": 24},
-                    "text_cfg": {"context_length": 10, "vocab_size": 80, "width": 64, "heads": 2, "layers": 1}},
+                    "vision_cfg": {"image_size": 64, "layers": [1, 2, 1, 1], "width": 24},
+                    "text_cfg": {"context_length": 10, "vocab_size": 80, "width": 64, "heads": 1, "layers": 1}},
+    "rn-1112-w20": {"embed_dim": 36, "quick_gelu": True,
+                    "vision_cfg": {"image_size": 64, "layers": [1, 1, 1, 2], "width": 20},
+                    "text_cfg": {"context_length": 8, "vocab_size": 70, "width": 64, "heads": 1, "layers": 1}},
 }
 
 
