@@ -27,7 +27,9 @@ internal static class IndexCommand
             var root = parse.GetValue(dir)!;
             if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"image folder not found: {root}");
             var modelPath = Path.GetFullPath(await HubModelArgument.ResolveAsync(parse.GetValue(model.Model)!, ct));
-            var embedder = new ClipImageEmbedder(model.Load(parse, modelPath), modelPath);
+            var pipeline = model.Load(parse, modelPath);
+            ModelOptions.RefuseNonFinite(pipeline.Model, modelPath);
+            var embedder = new ClipImageEmbedder(pipeline, modelPath);
             using var index = ImageIndex.Open(root, new ImageIndexOptions { DatabasePath = parse.GetValue(db), Exclude = parse.GetValue(exclude) ?? [] });
             var progress = new IndexProgressLine(Console.Error, terminal: !Console.IsErrorRedirected);
             var options = new SyncOptions { BatchSize = batch, DecodeThreads = Math.Max(1, threads - 1) };

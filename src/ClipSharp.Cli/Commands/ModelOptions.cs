@@ -41,7 +41,23 @@ internal sealed class ModelOptions
     public ClipPipeline Load(ParseResult parse, string modelPath)
     {
         var pipeline = ClipPipeline.Load(modelPath, new ComputeContext(parse.GetValue(Threads)), ParsePrecision(parse.GetValue(Precision)!));
+        ReportWarnings(pipeline.Model.LoadWarnings);
         return parse.GetValue(FastDecode) ? pipeline.WithDraftDecoding() : pipeline;
+    }
+
+    /// <summary>The loader's warnings (e.g. NaN/Inf weights), once each, on stderr.</summary>
+    public static void ReportWarnings(IReadOnlyList<string> warnings)
+    {
+        foreach (var w in warnings) Console.Error.WriteLine($"clipsharp: warning: {w}");
+    }
+
+    /// <summary>Refuses a model whose weights hold NaN or Inf: its vectors would poison a search index.</summary>
+    public static void RefuseNonFinite(Models.ClipModel model, string modelPath)
+    {
+        var bad = model.NonFiniteWeights;
+        if (bad.Count > 0)
+            throw new IO.CheckpointException(modelPath,
+                $"weights hold NaN or Inf ({string.Join(", ", bad.Take(5).Select(n => $"'{n}'"))}{(bad.Count > 5 ? $" and {bad.Count - 5} more" : "")}); refusing to index with them (NaN vectors would poison search)");
     }
 
     /// <summary>The on-disk cache for zero-shot classifiers ($XDG_CACHE_HOME/clipsharp or ~/.cache/clipsharp).</summary>

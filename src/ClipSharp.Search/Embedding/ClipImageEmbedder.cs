@@ -1,3 +1,4 @@
+using ClipSharp.Imaging;
 using ClipSharp.Imaging.Preprocessing;
 using ClipSharp.Models;
 using ClipSharp.Tensors;
@@ -26,10 +27,16 @@ public sealed class ClipImageEmbedder : IEmbeddingSource
 
     public int Dimension => _pipeline.Model.Config.EmbedDim;
 
-    public PreparedImage Prepare(byte[] contents, string path)
+    public PreparedImage Prepare(byte[] contents, string path) => Prepare(contents, path, null);
+
+    /// <summary>
+    /// Decodes (EXIF orientation applied) and preprocesses an image within <paramref name="limits"/>
+    /// (null: <see cref="ImageDecodeLimits.Default"/>); needs no model, so it may run beside a forward pass.
+    /// </summary>
+    public PreparedImage Prepare(byte[] contents, string path, ImageDecodeLimits? limits)
     {
         var data = new float[_preprocessor.OutputLength];
-        var (w, h) = _pipeline.Prepare(contents, path, applyExifOrientation: true, _preprocessor, data);
+        var (w, h) = _pipeline.Prepare(contents, path, applyExifOrientation: true, _preprocessor, data, limits);
         return new PreparedImage(w, h, data);
     }
 
@@ -64,9 +71,11 @@ public sealed class ClipImageEmbedder : IEmbeddingSource
     /// Throws <see cref="InvalidDataException"/> (message starting with <paramref name="nameForErrors"/>)
     /// for data that is not a supported image.
     /// </summary>
-    public float[] EmbedImage(byte[] contents, string nameForErrors)
+    public float[] EmbedImage(byte[] contents, string nameForErrors) => EmbedPrepared(Prepare(contents, nameForErrors));
+
+    /// <summary>The normalised embedding of one prepared image (a forward pass of the image tower).</summary>
+    public float[] EmbedPrepared(PreparedImage prepared)
     {
-        var prepared = Prepare(contents, nameForErrors);
         var f = EmbedBatch([prepared], CancellationToken.None)[0];
         return ClipModel.Normalized(new Tensor(f, 1, f.Length)).Span.ToArray();
     }

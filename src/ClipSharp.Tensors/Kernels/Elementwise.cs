@@ -137,3 +137,21 @@ public readonly struct ReluOperator : IUnaryOperator
     public static Vector256<float> Invoke(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
     public static Vector512<float> Invoke(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
 }
+
+/// <summary>
+/// GELU with the tanh approximation (PyTorch gelu(approximate="tanh"), SigLIP's gelu_pytorch_tanh):
+/// y = ½ x (1 + tanh(u)), u = √(2/π) (x + 0.044715 x³), evaluated as x / (1 + e^(−2u)) (the same value).
+/// </summary>
+public readonly struct GeluTanhOperator : IUnaryOperator
+{
+    private const float MinusTwoSqrt2OverPi = -1.5957691216057308f;   // −2 √(2/π)
+    private const float Cubic = 0.044715f;
+
+    public static float Invoke(float x) => x / (1f + MathF.Exp(MinusTwoSqrt2OverPi * (x + Cubic * x * x * x)));
+    public static Vector128<float> Invoke(Vector128<float> x) =>
+        x / (Vector128<float>.One + Vector128.Exp(Vector128.Create(MinusTwoSqrt2OverPi) * (x + Vector128.Create(Cubic) * x * x * x)));
+    public static Vector256<float> Invoke(Vector256<float> x) =>
+        x / (Vector256<float>.One + Vector256.Exp(Vector256.Create(MinusTwoSqrt2OverPi) * (x + Vector256.Create(Cubic) * x * x * x)));
+    public static Vector512<float> Invoke(Vector512<float> x) =>
+        x / (Vector512<float>.One + FloatExp.Exp(Vector512.Create(MinusTwoSqrt2OverPi) * (x + Vector512.Create(Cubic) * x * x * x)));
+}

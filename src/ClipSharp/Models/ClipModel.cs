@@ -17,6 +17,12 @@ public sealed partial class ClipModel
     public TextTransformer Text { get; }
     public Tensor LogitScale { get; }  // (1), stored as ln(scale)
 
+    /// <summary>What the checkpoint loader noticed but did not refuse (e.g. NaN/Inf weights); empty for random models.</summary>
+    public IReadOnlyList<string> LoadWarnings { get; internal set; } = [];
+
+    /// <summary>Parameters the checkpoint gave with NaN or Inf values (see <see cref="LoadWarnings"/>).</summary>
+    public IReadOnlyList<string> NonFiniteWeights { get; internal set; } = [];
+
     /// <summary>All parameters in registration order, by OpenAI/OpenCLIP name.</summary>
     public IReadOnlyList<KeyValuePair<string, Tensor>> Parameters { get; }
 

@@ -11,10 +11,14 @@ public sealed partial class LayerNormLayer
     public Tensor Weight { get; }
     public Tensor Bias { get; }
 
-    public LayerNormLayer(ParameterBuilder p, string prefix, int width)
+    /// <summary>ε added to the variance (CLIP 1e-5, SigLIP 1e-6).</summary>
+    public float Eps { get; }
+
+    public LayerNormLayer(ParameterBuilder p, string prefix, int width, float eps = 1e-5f)
     {
         Weight = p.Take(prefix + "weight", [width], Init.Ones);
         Bias = p.Take(prefix + "bias", [width], Init.Zeros);
+        Eps = eps;
     }
 
     /// <summary>x: (..., C) → (..., C), written to <paramref name="output"/> (same length as x) when given.</summary>
@@ -22,7 +26,7 @@ public sealed partial class LayerNormLayer
     {
         int c = Weight.Length;
         var y = LayerOutput.Into(output, x.Length, x.Shape);
-        Normalization.LayerNorm(ctx, y.Span, x.Contiguous().Span, Weight.Span, Bias.Span, x.Length / c, c);
+        Normalization.LayerNorm(ctx, y.Span, x.Contiguous().Span, Weight.Span, Bias.Span, x.Length / c, c, Eps);
         return y;
     }
 }
