@@ -28,20 +28,24 @@ internal static class IndexCommand
             if (threads < 1) throw new ArgumentException("--threads must be at least 1");
             var root = parse.GetValue(dir)!;
             if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"image folder not found: {root}");
-            var modelPath = Path.GetFullPath(await HubModelArgument.ResolveAsync(parse.GetValue(model.Model)!, ct));
+            var argument = parse.GetValue(model.Model)!;
+            var modelPath = Path.GetFullPath(await HubModelArgument.ResolveAsync(argument, ct));
             var pipeline = model.Load(parse, modelPath);
             ModelOptions.RefuseNonFinite(pipeline.Model, modelPath);
-            var embedder = new ClipImageEmbedder(pipeline, modelPath);
             if (parse.GetValue(db) is { } pg && PgVectorStore.IsPostgres(pg))
             {
                 if (parse.GetValue(lease) < 1) throw new ArgumentException("--lease must be at least 1 second");
-                return await IndexPostgresAsync(pg, root, embedder, new PgIndexOptions
+                var source = File.Exists(argument) || Directory.Exists(argument) ? Path.GetFullPath(argument) : argument;
+                return await IndexPostgresAsync(pg, root, new ClipImageEmbedder(pipeline, pipeline.ModelId), new PgIndexOptions
                 {
                     BatchSize = batch, DecodeThreads = Math.Max(1, threads - 1), Exclude = parse.GetValue(exclude) ?? [],
-                    Lease = TimeSpan.FromSeconds(parse.GetValue(lease)),
+                    Lease = TimeSpan.FromSeconds(parse.GetValue(lease)), ModelSource = source,
                 }, ct);
             }
             using var index = ImageIndex.Open(root, new ImageIndexOptions { DatabasePath = parse.GetValue(db), Exclude = parse.GetValue(exclude) ?? [] });
+            var embedder = new ClipImageEmbedder(pipeline, IndexLocation.CompatibleModelId(index, pipeline));
+            // A name or hf: id is kept as given (it resolves through the hub cache anywhere); a path, made absolute.
+            index.ModelSource = File.Exists(argument) || Directory.Exists(argument) ? Path.GetFullPath(argument) : argument;
             var progress = new IndexProgressLine(Console.Error, terminal: !Console.IsErrorRedirected);
             var options = new SyncOptions { BatchSize = batch, DecodeThreads = Math.Max(1, threads - 1) };
             SyncReport report;

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using ClipSharp.Models;
-using ClipSharp.Tensors.Kernels;
 
 namespace ClipSharp.Cli.Commands;
 
@@ -26,14 +25,12 @@ internal static class TagCommand
         {
             var policies = ReadPolicies(parse.GetValue(labelsFile)!, parse.GetValue(threshold));
             var pipeline = model.Load(parse);
-            var text = ClipModel.Normalized(pipeline.EncodeTexts(policies.Select(p => p.Label).ToArray()));
+            var text = pipeline.EncodeTexts(policies.Select(p => p.Label).ToArray());
             var result = pipeline.EncodeImageFiles(ImageFiles.Expand(parse.GetValue(images)!), batchSize: parse.GetValue(model.Batch));
             ModelOptions.ReportFailures(result.Failures);
             if (result.Features is null) throw new InvalidDataException("none of the images could be read");
-            var img = ClipModel.Normalized(result.Features);
-            int n = result.Paths.Count, k = policies.Count, e = img.Shape[1];
-            var cos = new float[n * k];
-            Gemm.Multiply(pipeline.Context, cos, k, img.Span, e, false, text.Span, e, true, n, k, e);
+            int n = result.Paths.Count, k = policies.Count;
+            var cos = pipeline.Cosine(result.Features, text).Span.ToArray();
             for (int i = 0; i < n; i++)
             {
                 var hits = Enumerable.Range(0, k).Where(j => cos[i * k + j] >= policies[j].Threshold)

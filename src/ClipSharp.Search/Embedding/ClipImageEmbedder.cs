@@ -15,13 +15,19 @@ public sealed class ClipImageEmbedder : IEmbeddingSource
     private readonly Preprocessor _preprocessor;
 
     /// <param name="pipeline">The model, its preprocessing and its compute context.</param>
-    /// <param name="modelId">Recorded with every embedding; an index refuses to mix models.</param>
-    public ClipImageEmbedder(ClipPipeline pipeline, string modelId)
+    /// <param name="modelId">
+    /// Recorded with every embedding; an index refuses to mix models. Default: the pipeline's
+    /// <see cref="ClipPipeline.ModelId"/> (the weights' content hash, so a moved checkpoint keeps its index).
+    /// </param>
+    public ClipImageEmbedder(ClipPipeline pipeline, string? modelId = null)
     {
         _pipeline = pipeline;
         _preprocessor = new Preprocessor(pipeline.ImageConfig);
-        ModelId = modelId;
+        ModelId = modelId ?? pipeline.ModelId;
     }
+
+    /// <summary>The pipeline the embeddings come from.</summary>
+    public ClipPipeline Pipeline => _pipeline;
 
     public string ModelId { get; }
 
@@ -77,6 +83,6 @@ public sealed class ClipImageEmbedder : IEmbeddingSource
     public float[] EmbedPrepared(PreparedImage prepared)
     {
         var f = EmbedBatch([prepared], CancellationToken.None)[0];
-        return ClipModel.Normalized(new Tensor(f, 1, f.Length)).Span.ToArray();
+        return ClipPipeline.Normalize(f);
     }
 }

@@ -12,6 +12,9 @@ public interface ISearchableIndex : IDisposable
     /// <summary>Model id of the stored embeddings (null before anything was indexed).</summary>
     string? ModelId { get; }
 
+    /// <summary>The model as the indexing command was given it (name, hf: id or path), to load it again for queries.</summary>
+    string? ModelSource { get; }
+
     /// <summary>Length of the stored embeddings (null before anything was indexed).</summary>
     int? Dimension { get; }
 

@@ -16,6 +16,8 @@ public sealed record PgIndexOptions
     public TimeSpan Lease { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>Globs of files or folders to skip.</summary>
     public IReadOnlyList<string> Exclude { get; init; } = [];
+    /// <summary>Recorded in the collection (first writer wins) so search can load the model without --model.</summary>
+    public string? ModelSource { get; init; }
     /// <summary>Worker name recorded with its claims (default host:pid:random).</summary>
     public string? WorkerId { get; init; }
 }
@@ -48,6 +50,7 @@ public sealed class PgImageIndex : ISearchableIndex
     public string DatabasePath { get; }
     public string? ModelId => _store.ModelId;
     public int? Dimension => _store.Dimension;
+    public string? ModelSource => _store.GetMeta("model_source");
 
     /// <summary>Opens an existing collection for search; <paramref name="root"/> (optional) makes full paths.</summary>
     public static PgImageIndex OpenExisting(string db, string? root = null)
@@ -73,6 +76,7 @@ public sealed class PgImageIndex : ISearchableIndex
         string fullRoot = Path.GetFullPath(root);
         var walk = new FolderWalker(fullRoot, new GlobMatcher(options.Exclude)).Walk(cancellationToken);
         using var store = PgVectorStore.Open(db, source.ModelId, source.Dimension);
+        if (options.ModelSource is { } ms) store.SetMetaIfAbsent("model_source", ms);
         int registered = store.Enqueue(walk.Files.Select(f => (f.RelativePath, f.Size, f.MtimeTicks)));
         string worker = options.WorkerId ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
         var failures = new List<SyncIssue>(walk.Refused);

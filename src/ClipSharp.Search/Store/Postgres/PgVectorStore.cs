@@ -80,6 +80,24 @@ public sealed class PgVectorStore : IDisposable
         }
     }
 
+    /// <summary>A value of clipsharp_meta, or null.</summary>
+    public string? GetMeta(string key)
+    {
+        using var c = _ds.OpenConnection();
+        using var cmd = new NpgsqlCommand("SELECT value FROM clipsharp_meta WHERE key = $1", c);
+        cmd.Parameters.AddWithValue(key);
+        return cmd.ExecuteScalar() as string;
+    }
+
+    /// <summary>Sets a clipsharp_meta value unless one is already there.</summary>
+    public void SetMetaIfAbsent(string key, string value)
+    {
+        using var c = _ds.OpenConnection();
+        using var cmd = new NpgsqlCommand("INSERT INTO clipsharp_meta(key, value) VALUES($1, $2) ON CONFLICT (key) DO NOTHING", c);
+        cmd.Parameters.AddWithValue(key); cmd.Parameters.AddWithValue(value);
+        cmd.ExecuteNonQuery();
+    }
+
     /// <summary>The model id and dimension a collection was created with; null when the database holds none.</summary>
     public static (string ModelId, int Dimension)? ReadIdentity(string db)
     {
