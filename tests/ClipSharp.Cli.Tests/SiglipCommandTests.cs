@@ -132,4 +132,59 @@ public class SiglipCommandTests
         Assert.Contains("NaFlex", err);
         Assert.DoesNotContain("   at ", err);
     }
+
+    [Fact]
+    public void TagThresholdsEachLabelsSigmoidProbability()
+    {
+        using var tmp = new CliHarness.TempDir();
+        var dir = Dir("siglip-fixres");
+        string[] labels = ["a photo of a cat", "a photo of a rocket", "a red car"];
+        var expected = DirectProbabilities(dir, labels);
+        // A threshold between the probabilities: some pairs pass, some do not, and only by their own sigmoid.
+        var sorted = expected.Order().ToArray();
+        float t = (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        var labelsFile = tmp.File("labels.txt");
+        File.WriteAllLines(labelsFile, labels);
+        var (code, stdout, err) = CliHarness.Run(["tag", .. Images.Select(ImagePath), "--model", dir, "--labels-file", labelsFile,
+            "--threshold", t.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "--json"]);
+        Assert.True(code == 0, err);
+        var lines = stdout.Trim().Split('\n');
+        Assert.Equal(Images.Length, lines.Length);
+        for (int i = 0; i < Images.Length; i++)
+        {
+            var row = JsonDocument.Parse(lines[i]).RootElement;
+            Assert.Equal("sigmoid", row.GetProperty("scoring").GetString());
+            var tags = row.GetProperty("tags").EnumerateArray().Select(x => x.GetProperty("label").GetString()!).ToHashSet();
+            for (int k = 0; k < labels.Length; k++)
+            {
+                float p = expected[i * labels.Length + k];
+                Assert.True(Math.Abs(row.GetProperty("scores").GetProperty(labels[k]).GetSingle() - p) <= 1e-5, $"{Images[i]} / {labels[k]}");
+                Assert.Equal(p >= t, tags.Contains(labels[k]));
+            }
+        }
+    }
+
+    [Fact]
+    public void IndexAndSearchWorkOnASiglipModelByCosine()
+    {
+        using var tmp = new CliHarness.TempDir();
+        var root = tmp.File("photos");
+        Directory.CreateDirectory(root);
+        foreach (var name in Images) File.Copy(ImagePath(name), Path.Combine(root, name + ".png"));
+        var dir = Dir("siglip-fixres");
+        var (code, stdout, err) = CliHarness.Run("index", root, "--model", dir);
+        Assert.True(code == 0, err);
+        Assert.Contains($"{Images.Length} added", stdout);
+        var (code2, hits, err2) = CliHarness.Run("search", "--dir", root, "--image", Path.Combine(root, "rocket.png"), "--top", "2", "--json");
+        Assert.True(code2 == 0, err2);
+        var first = JsonDocument.Parse(hits.Split('\n')[0]).RootElement;
+        Assert.Equal("rocket.png", first.GetProperty("path").GetString());
+        Assert.True(first.GetProperty("score").GetSingle() > 0.999f);
+        var (code3, textHits, err3) = CliHarness.Run("search", "a photo of a rocket", "--dir", root, "--top", "10", "--json");
+        Assert.True(code3 == 0, err3);
+        var scores = textHits.Trim().Split('\n').Select(l => JsonDocument.Parse(l).RootElement.GetProperty("score").GetSingle()).ToArray();
+        Assert.Equal(Images.Length, scores.Length);
+        Assert.Equal(scores.OrderByDescending(x => x), scores);
+        Assert.All(scores, x => Assert.InRange(x, -1.0001f, 1.0001f));
+    }
 }

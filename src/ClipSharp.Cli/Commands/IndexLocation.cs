@@ -50,8 +50,8 @@ internal sealed class IndexLocation
                 throw new FileNotFoundException($"the index was built with {modelPath}, which is gone: pass --model", modelPath);
         }
         var pipeline = ClipPipeline.Load(modelPath, new ComputeContext(parse.GetValue(Threads)), ModelOptions.ParsePrecision(parse.GetValue(Precision)!));
-        if (index.Dimension is { } d && d != pipeline.Model.Config.EmbedDim)
-            throw new ArgumentException($"--model {modelPath} gives {pipeline.Model.Config.EmbedDim}-d embeddings, the index holds {d}-d ones of {index.ModelId}");
+        if (index.Dimension is { } d && d != pipeline.Encoder.EmbedDim)
+            throw new ArgumentException($"--model {modelPath} gives {pipeline.Encoder.EmbedDim}-d embeddings, the index holds {d}-d ones of {index.ModelId}");
         return new ClipImageEmbedder(pipeline, modelPath);
     }
 }
