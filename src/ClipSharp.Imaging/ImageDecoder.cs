@@ -31,13 +31,13 @@ public static class ImageDecoder
         return ImageFormat.Unknown;
     }
 
-    /// <summary>Reads and decodes the file at <paramref name="path"/>.</summary>
+    /// <summary>Reads and decodes the file at <paramref name="path"/> within <paramref name="limits"/> (default <see cref="ImageDecodeLimits.Default"/>).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a supported image or is corrupt.</exception>
-    public static ImageFrame Decode(string path)
+    /// <exception cref="InvalidDataException">The file is not a supported image, is corrupt, or is over the limits.</exception>
+    public static ImageFrame Decode(string path, ImageDecodeLimits? limits = null)
     {
         byte[] bytes = File.ReadAllBytes(path);
-        return Decode(bytes, path);
+        return Decode(bytes, path, limits);
     }
 
     /// <summary>
@@ -45,34 +45,42 @@ public static class ImageDecoder
     /// <paramref name="minWidth"/> × <paramref name="minHeight"/> (Pillow's draft mode: faster, not
     /// pixel-identical to a full decode); other formats decode in full.
     /// </summary>
-    public static ImageFrame DecodeDraft(ReadOnlySpan<byte> data, string nameForErrors, int minWidth, int minHeight)
+    public static ImageFrame DecodeDraft(ReadOnlySpan<byte> data, string nameForErrors, int minWidth, int minHeight,
+        ImageDecodeLimits? limits = null)
     {
         if (Sniff(data) == ImageFormat.Jpeg && Jpeg.JpegSize.Read(data) is { } size)
         {
             int d = Jpeg.JpegSize.DraftDenominator(size.Width, size.Height, minWidth, minHeight);
             if (d > 1)
             {
-                try { return Jpeg.JpegDecoder.Decode(data, new Jpeg.JpegDecodeOptions { ScaleDenominator = d }); }
+                try { return Jpeg.JpegDecoder.Decode(data, new Jpeg.JpegDecodeOptions { ScaleDenominator = d, Limits = limits }); }
                 catch (InvalidDataException e) { throw new InvalidDataException($"{nameForErrors}: {e.Message}", e); }
                 catch (NotSupportedException e) { throw new NotSupportedException($"{nameForErrors}: {e.Message}", e); }
             }
         }
-        return Decode(data, nameForErrors);
+        return Decode(data, nameForErrors, limits);
     }
 
-    /// <summary>Decodes an in-memory file; <paramref name="nameForErrors"/> prefixes every error message.</summary>
-    /// <exception cref="InvalidDataException">The data is not a supported image or is corrupt.</exception>
-    public static ImageFrame Decode(ReadOnlySpan<byte> data, string nameForErrors)
+    /// <summary>
+    /// Decodes an in-memory file within <paramref name="limits"/> (default <see cref="ImageDecodeLimits.Default"/>;
+    /// pass <see cref="ImageDecodeLimits.Upload"/> for untrusted uploads); <paramref name="nameForErrors"/>
+    /// prefixes every error message.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The data is not a supported image, is corrupt, or is over the limits.</exception>
+    /// <exception cref="NotSupportedException">The file uses a variant no decoder implements.</exception>
+    /// <exception cref="OperationCanceledException"><see cref="ImageDecodeLimits.Cancellation"/> was cancelled.</exception>
+    public static ImageFrame Decode(ReadOnlySpan<byte> data, string nameForErrors, ImageDecodeLimits? limits = null)
     {
+        limits ??= ImageDecodeLimits.Default;
         var format = Sniff(data);
         try
         {
             return format switch
             {
-                ImageFormat.Png => PngDecoder.Decode(data),
-                ImageFormat.Gif => GifDecoder.Decode(data),
-                ImageFormat.Bmp => BmpDecoder.Decode(data),
-                ImageFormat.Jpeg => DecodeJpeg(data),
+                ImageFormat.Png => PngDecoder.Decode(data, limits),
+                ImageFormat.Gif => GifDecoder.Decode(data, limits),
+                ImageFormat.Bmp => BmpDecoder.Decode(data, limits),
+                ImageFormat.Jpeg => Jpeg.JpegDecoder.Decode(data, new Jpeg.JpegDecodeOptions { Limits = limits }),
                 _ => throw new InvalidDataException(Describe(data)),
             };
         }
@@ -85,9 +93,6 @@ public static class ImageDecoder
             throw new NotSupportedException($"{nameForErrors}: {e.Message}", e);
         }
     }
-
-    /// <summary>Baseline and progressive JPEG, pixel-exact with libjpeg-turbo's defaults (as Pillow decodes).</summary>
-    private static ImageFrame DecodeJpeg(ReadOnlySpan<byte> data) => Jpeg.JpegDecoder.Decode(data);
 
     private static string Describe(ReadOnlySpan<byte> data)
     {

@@ -4,18 +4,16 @@ namespace ClipSharp.Imaging;
 public static class ImageLimits
 {
     /// <summary>
-    /// Largest pixel count a decoder accepts: Pillow's decompression-bomb error threshold
+    /// Largest pixel count a decoder accepts by default: Pillow's decompression-bomb error threshold
     /// (2 × <c>Image.MAX_IMAGE_PIXELS</c> = 178,956,970). Larger images are rejected as invalid.
+    /// <see cref="ImageDecodeLimits"/> adds budgets relative to the input's size.
     /// </summary>
     public const long MaxPixels = 178_956_970;
 
-    /// <summary>Throws <see cref="InvalidDataException"/> when <paramref name="width"/> × <paramref name="height"/> is not a sane image size.</summary>
-    internal static void Check(string format, long width, long height)
+    /// <summary>Throws <see cref="InvalidDataException"/> when <paramref name="width"/> × <paramref name="height"/> is not positive.</summary>
+    internal static void CheckPositive(string format, long width, long height)
     {
         if (width <= 0 || height <= 0)
             throw new InvalidDataException($"{format}: image size {width}x{height} is not positive");
-        if (width * height > MaxPixels)
-            throw new InvalidDataException(
-                $"{format}: image size {width}x{height} has {width * height} pixels, more than the limit of {MaxPixels}");
     }
 }

@@ -135,8 +135,9 @@ public sealed class Tensor
     /// <summary>A dense copy.</summary>
     public Tensor Clone()
     {
-        var c = Contiguous();
-        return new Tensor(c.Span.ToArray(), (int[])Shape.Clone());
+        // A non-contiguous tensor's Contiguous() is already a fresh copy: never copy it twice.
+        if (!IsContiguous) return new Tensor(Contiguous().Storage, (int[])Shape.Clone());
+        return new Tensor(Span.ToArray(), (int[])Shape.Clone());
     }
 
     /// <summary>Element access by full index (slow; for tests and debugging).</summary>
@@ -165,12 +166,31 @@ public sealed class Tensor
 
     public static string FormatShape(IReadOnlyList<int> shape) => "(" + string.Join(", ", shape) + ")";
 
-    public static int Product(IReadOnlyList<int> shape)
+    /// <summary>
+    /// The element count of <paramref name="shape"/>. Every partial product is checked against
+    /// <see cref="Array.MaxLength"/> (so it can never wrap: (20, 5581, 8681, 49477, 384773) is refused, not 4);
+    /// a zero dimension anywhere makes the product 0.
+    /// </summary>
+    public static int Product(IReadOnlyList<int> shape) =>
+        TryProduct(shape, out int n) ? n : throw new ArgumentException($"shape {FormatShape(shape)} has too many elements (more than {Array.MaxLength})");
+
+    /// <summary><see cref="Product"/> without throwing: false when a dimension is negative or the count exceeds <see cref="Array.MaxLength"/>.</summary>
+    public static bool TryProduct(IReadOnlyList<int> shape, out int count)
     {
+        count = 0;
+        for (int i = 0; i < shape.Count; i++)
+        {
+            if (shape[i] < 0) return false;
+            if (shape[i] == 0) return true;
+        }
         long n = 1;
-        foreach (var d in shape) n *= d;
-        if (n > Array.MaxLength) throw new ArgumentException($"shape {FormatShape(shape)} has too many elements");
-        return (int)n;
+        for (int i = 0; i < shape.Count; i++)
+        {
+            n *= shape[i]; // both factors are <= Array.MaxLength < 2^31 here, so this cannot wrap
+            if (n > Array.MaxLength) return false;
+        }
+        count = (int)n;
+        return true;
     }
 
     public static int[] RowMajorStrides(IReadOnlyList<int> shape)

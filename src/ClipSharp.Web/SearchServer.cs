@@ -1,5 +1,6 @@
 using System.Globalization;
 using ClipSharp.Search.Embedding;
+using ClipSharp.Imaging;
 using ClipSharp.Search.Query;
 using ClipSharp.Search.Sync;
 using Microsoft.AspNetCore.Builder;
@@ -27,7 +28,12 @@ namespace ClipSharp.Web;
 /// Results are JSON arrays of <c>{id, path, score, thumb}</c>, best first, with <c>path</c> relative to the
 /// indexed folder. Files are only reached through indexed ids: no route takes a path, so nothing outside
 /// the index can be read or listed. Bad input is answered <c>{"error": ...}</c> with status 400, unknown
-/// ids with 404. Forward passes run one at a time (each uses all of the model's threads).
+/// ids with 404. Forward passes run one at a time (each uses all of the model's threads); text queries
+/// are served from a cache of query embeddings or batched into one pass (<see cref="TextEmbeddingBatcher"/>).
+/// Uploads are bounded in size (413, from Content-Length before reading, or as soon as a chunked body
+/// passes the cap) and in number at once (429 when full), and decoded outside the model lock within
+/// <see cref="SearchServerOptions.UploadDecodeLimits"/> and <see cref="SearchServerOptions.UploadDecodeTimeout"/>.
+/// Thumbnails are read only from files whose real path is still inside the indexed folder.
 /// </summary>
 public sealed class SearchServer : IAsyncDisposable
 {
@@ -37,6 +43,8 @@ public sealed class SearchServer : IAsyncDisposable
     private readonly SearchServerOptions _options;
     private readonly ThumbnailCache _thumbs;
     private readonly Lock _model = new();
+    private readonly TextEmbeddingBatcher _texts;
+    private readonly SemaphoreSlim _uploads;
 
     /// <summary>Limits on one text query (each term is a forward pass of the text tower).</summary>
     public const int MaxQueryLength = 2000, MaxQueryTerms = 16;
@@ -46,11 +54,13 @@ public sealed class SearchServer : IAsyncDisposable
         _index = index;
         _embedder = embedder;
         _options = options ?? new SearchServerOptions();
-        _thumbs = new ThumbnailCache(_options.ThumbnailSize, _options.ThumbnailCacheBytes);
+        _thumbs = new ThumbnailCache(_options.ThumbnailSize, _options.ThumbnailCacheBytes, confineTo: index.Root);
+        _texts = new TextEmbeddingBatcher(embedder.ModelId, EmbedTexts, _options.TextBatchSize, _options.QueryCacheEntries);
+        _uploads = new SemaphoreSlim(_options.MaxConcurrentUploads, _options.MaxConcurrentUploads);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(string.Create(CultureInfo.InvariantCulture, $"http://{FormatHost(_options.Host)}:{_options.Port}"));
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = _options.MaxUploadBytes + (1 << 20));
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = _options.MaxUploadBytes + ImageUpload.FormOverheadBytes);
         _app = builder.Build();
         _app.Use(ErrorsAsJson);
         foreach (var path in StaticAssets.Files.Keys) _app.MapGet(path, () => StaticAssets.Serve(path));
@@ -60,17 +70,13 @@ public sealed class SearchServer : IAsyncDisposable
             model = Path.GetFileName(_embedder.ModelId.TrimEnd('/')),
             dimension = _embedder.Dimension,
         }));
-        _app.MapGet("/api/search", (HttpRequest r) => Results.Json(SearchText(r)));
-        _app.MapPost("/api/search/image", async (HttpRequest r, CancellationToken ct) =>
-        {
-            var (data, name) = await ImageUpload.ReadAsync(r, _options.MaxUploadBytes, ct);
-            float[] query;
-            try { lock (_model) query = _embedder.EmbedImage(data, name); }
-            catch (Exception e) when (e is InvalidDataException or NotSupportedException) { throw new BadRequestException(e.Message); }
-            return Results.Json(Hits(query, r));
-        });
+        _app.MapGet("/api/search", async (HttpRequest r) => Results.Json(await SearchTextAsync(r)));
+        _app.MapPost("/api/search/image", async (HttpRequest r, CancellationToken ct) => Results.Json(await SearchImageAsync(r, ct)));
         _app.MapGet("/api/similar/{id:long}", (long id, HttpRequest r) =>
-            _index.GetEmbedding(id) is { } v ? Results.Json(Hits(v, r)) : NotFound(id));
+        {
+            var (k, min) = (ResultCount(r), MinScore(r));
+            return _index.GetEmbedding(id) is { } v ? Results.Json(Hits(v, k, min)) : NotFound(id);
+        });
         _app.MapGet("/thumb/{id:long}", (long id, HttpContext c) => Thumbnail(id, c));
     }
 
@@ -78,6 +84,9 @@ public sealed class SearchServer : IAsyncDisposable
     public string Url =>
         _app.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
         ?? _app.Urls.FirstOrDefault() ?? "";
+
+    /// <summary>Text-tower forward passes run for queries, texts they embedded, and queries answered from the cache.</summary>
+    public (long ForwardPasses, long TextsEmbedded, long CacheHits) TextQueryStats => (_texts.ForwardPasses, _texts.TextsEmbedded, _texts.CacheHits);
 
     /// <summary>Memory held by cached thumbnails.</summary>
     public long ThumbnailCacheBytes => _thumbs.Bytes;
@@ -87,9 +96,13 @@ public sealed class SearchServer : IAsyncDisposable
     /// <summary>Completes when the server stops (Ctrl+C, SIGTERM) or <paramref name="ct"/> is cancelled.</summary>
     public Task WaitForShutdownAsync(CancellationToken ct = default) => _app.WaitForShutdownAsync(ct);
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _uploads.Dispose();
+    }
 
-    private object SearchText(HttpRequest r)
+    private async Task<object> SearchTextAsync(HttpRequest r)
     {
         string? q = r.Query["q"];
         if (string.IsNullOrWhiteSpace(q)) throw new BadRequestException("missing query parameter q");
@@ -98,15 +111,49 @@ public sealed class SearchServer : IAsyncDisposable
         try { terms = QueryParser.Parse(q); }
         catch (QueryParseException e) { throw new BadRequestException(e.Message); }
         if (terms.Count > MaxQueryTerms) throw new BadRequestException($"q has {terms.Count} terms; at most {MaxQueryTerms} are accepted");
+        var (k, min) = (ResultCount(r), MinScore(r));
+        var texts = terms.Where(t => t.Kind == QueryTermKind.Text).Select(t => t.Value).Distinct().ToArray();
+        var embedded = await Task.WhenAll(texts.Select(_texts.EmbedAsync));
+        var byText = texts.Zip(embedded).ToDictionary(p => p.First, p => p.Second);
         float[] query;
-        try { query = QueryCombiner.Combine(terms, EmbedText, IndexedImage); }
+        try { query = QueryCombiner.Combine(terms, t => byText[t], IndexedImage); }
         catch (ArgumentException e) { throw new BadRequestException(e.Message); }
-        return Hits(query, r);
+        return Hits(query, k, min);
     }
 
-    private float[] EmbedText(string text)
+    /// <summary>One forward pass of the text tower for a batch of queries (the model runs one pass at a time).</summary>
+    private float[][] EmbedTexts(IReadOnlyList<string> texts)
     {
-        lock (_model) return _embedder.EmbedText(text);
+        lock (_model) return _embedder.EmbedTexts(texts);
+    }
+
+    /// <summary>
+    /// An uploaded image's hits. At most <see cref="SearchServerOptions.MaxConcurrentUploads"/> are read and
+    /// decoded at once (429 beyond); decoding runs outside the model lock, within the upload budget and time
+    /// limit, so a decompression bomb costs its header and nobody else waits for it.
+    /// </summary>
+    private async Task<object> SearchImageAsync(HttpRequest r, CancellationToken ct)
+    {
+        var (k, min) = (ResultCount(r), MinScore(r));
+        if (!_uploads.Wait(0))
+            throw new BadRequestException($"{_options.MaxConcurrentUploads} image uploads are already being processed; retry in a moment", StatusCodes.Status429TooManyRequests);
+        try
+        {
+            var (data, name) = await ImageUpload.ReadAsync(r, _options.MaxUploadBytes, ct);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(_options.UploadDecodeTimeout);
+            PreparedImage prepared;
+            try { prepared = _embedder.Prepare(data, name, _options.UploadDecodeLimits with { Cancellation = deadline.Token }); }
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException) { throw new BadRequestException(e.Message); }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new BadRequestException($"{name}: decoding took longer than {_options.UploadDecodeTimeout.TotalSeconds:0.#} s; refused");
+            }
+            float[] query;
+            lock (_model) query = _embedder.EmbedPrepared(prepared);
+            return Hits(query, k, min);
+        }
+        finally { _uploads.Release(); }
     }
 
     /// <summary>An image term of a text query: only indexed images, by their path relative to the root.</summary>
@@ -114,8 +161,8 @@ public sealed class SearchServer : IAsyncDisposable
         _index.FindId(relativePath) is { } id && _index.GetEmbedding(id) is { } v ? v
         : throw new BadRequestException($"image term '{relativePath}' is not an indexed image (upload other images to /api/search/image)");
 
-    private object Hits(float[] query, HttpRequest r) =>
-        _index.Search(query, ResultCount(r), MinScore(r))
+    private object Hits(float[] query, int k, float? min) =>
+        _index.Search(query, k, min)
             .Select(h => new { id = h.Id, path = h.RelativePath, score = h.Score, thumb = $"/thumb/{h.Id}" }).ToList();
 
     private int ResultCount(HttpRequest r)
@@ -146,6 +193,11 @@ public sealed class SearchServer : IAsyncDisposable
             c.Response.Headers.CacheControl = "private, max-age=3600";
             return Results.Bytes(png, "image/png");
         }
+        catch (OutsideRootException)
+        {
+            return Results.Json(new { error = $"image {id} now lies outside the indexed folder (a link swapped in after indexing?); not served" },
+                statusCode: StatusCodes.Status403Forbidden);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return Results.Json(new { error = $"image {id} can no longer be read" }, statusCode: StatusCodes.Status404NotFound);
@@ -173,6 +225,8 @@ public sealed class SearchServer : IAsyncDisposable
             };
             c.Response.Clear();
             c.Response.StatusCode = status;
+            if (status == StatusCodes.Status429TooManyRequests) c.Response.Headers.RetryAfter = "1";
+            if (status == StatusCodes.Status413PayloadTooLarge) c.Response.Headers.Connection = "close";   // do not drain the rest of the body
             await c.Response.WriteAsJsonAsync(new { error = e.Message });
         }
         catch (Exception e) when (!c.Response.HasStarted)

@@ -1,3 +1,5 @@
+using ClipSharp.Imaging;
+
 namespace ClipSharp.Web;
 
 /// <summary>Settings of a <see cref="SearchServer"/>.</summary>
@@ -23,4 +25,19 @@ public sealed record SearchServerOptions
 
     /// <summary>Largest image upload accepted by <c>POST /api/search/image</c>.</summary>
     public long MaxUploadBytes { get; init; } = 32L << 20;
+
+    /// <summary>Uploads read and decoded at once; more are answered 429 with Retry-After.</summary>
+    public int MaxConcurrentUploads { get; init; } = 4;
+
+    /// <summary>What decoding one upload may cost (pixels, memory, JPEG scans); much less than files on disk get.</summary>
+    public ImageDecodeLimits UploadDecodeLimits { get; init; } = ImageDecodeLimits.Upload;
+
+    /// <summary>Longest an upload may take to decode and preprocess before it is refused.</summary>
+    public TimeSpan UploadDecodeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Text query embeddings kept (least recently used dropped); 0 turns the cache off.</summary>
+    public int QueryCacheEntries { get; init; } = 4096;
+
+    /// <summary>Most text queries embedded in one forward pass; 1 turns batching off.</summary>
+    public int TextBatchSize { get; init; } = 32;
 }

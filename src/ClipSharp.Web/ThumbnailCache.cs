@@ -10,10 +10,15 @@ namespace ClipSharp.Web;
 /// (least recently used dropped first). A thumbnail is the EXIF-oriented RGB image scaled so its longest
 /// side is at most <c>size</c>, with the Pillow-exact bicubic resampler (Pillow's
 /// <c>resize((w, h), BICUBIC)</c>); large JPEGs are first decoded at a reduced size in the DCT domain, as
-/// Pillow's <c>thumbnail()</c> does with <c>draft()</c>. Thread-safe.
+/// Pillow's <c>thumbnail()</c> does with <c>draft()</c>. With <paramref name="confineTo"/>, only files whose
+/// real path (checked on every read, see <see cref="ConfinedFile"/>) lies under that folder are read. Thread-safe.
 /// </summary>
-public sealed class ThumbnailCache(int size, long budgetBytes)
+public sealed class ThumbnailCache(int size, long budgetBytes, string? confineTo = null)
 {
+    /// <summary>Largest image file a thumbnail is made from.</summary>
+    public const long MaxFileBytes = 256L << 20;
+
+    private readonly ConfinedFile? _confined = confineTo == null ? null : new ConfinedFile(confineTo);
     private readonly object _gate = new();
     private readonly Dictionary<long, LinkedListNode<(long Key, byte[] Png)>> _map = [];
     private readonly LinkedList<(long Key, byte[] Png)> _lru = new();
@@ -24,6 +29,7 @@ public sealed class ThumbnailCache(int size, long budgetBytes)
 
     /// <summary>The cached thumbnail for <paramref name="key"/>, or one made from the file at <paramref name="path"/>.</summary>
     /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="OutsideRootException">The file now resolves outside the folder the cache is confined to.</exception>
     /// <exception cref="InvalidDataException">The file is not a supported image.</exception>
     public byte[] Get(long key, string path)
     {
@@ -36,7 +42,8 @@ public sealed class ThumbnailCache(int size, long budgetBytes)
                 return node.Value.Png;
             }
         }
-        var png = Make(File.ReadAllBytes(path), path, size);   // outside the lock: decoding takes a while
+        var data = _confined?.ReadAllBytes(path, MaxFileBytes) ?? File.ReadAllBytes(path);
+        var png = Make(data, path, size);   // outside the lock: decoding takes a while
         lock (_gate)
         {
             if (_map.ContainsKey(key) || png.Length > budgetBytes) return png;

@@ -27,12 +27,14 @@ public sealed partial class ClipPipeline
 
     /// <summary>
     /// Decodes and preprocesses one image file's bytes into (3, R, R) CHW floats; returns the decoded
-    /// image's size (after any EXIF rotation).
+    /// image's size (after any EXIF rotation). <paramref name="limits"/> bounds the decode (default
+    /// <see cref="ImageDecodeLimits.Default"/>; a server passes <see cref="ImageDecodeLimits.Upload"/>).
     /// </summary>
-    public (int Width, int Height) Prepare(ReadOnlySpan<byte> data, string name, bool applyExifOrientation, Preprocessor preprocessor, Span<float> destination)
+    public (int Width, int Height) Prepare(ReadOnlySpan<byte> data, string name, bool applyExifOrientation, Preprocessor preprocessor, Span<float> destination,
+        ImageDecodeLimits? limits = null)
     {
         int r = preprocessor.OutputSize;
-        var frame = DraftDecoding ? ImageDecoder.DecodeDraft(data, name, r, r) : ImageDecoder.Decode(data, name);
+        var frame = DraftDecoding ? ImageDecoder.DecodeDraft(data, name, r, r, limits) : ImageDecoder.Decode(data, name, limits);
         if (applyExifOrientation) frame = Orientation.ApplyOrientation(frame);
         preprocessor.Preprocess(frame, destination);
         return (frame.Width, frame.Height);

@@ -133,8 +133,19 @@ public sealed partial class ClipPipeline
     /// <summary><see cref="Score"/> logits → probabilities as the model family defines them (see <see cref="Scoring"/>).</summary>
     public Tensor Probabilities(Tensor logits) => Encoder.Probabilities(logits);
 
+    /// <summary>(N, M) cosine similarities of two sets of features (no logit scale), e.g. for thresholds.</summary>
+    public Tensor Cosine(Tensor a, Tensor b) => ClipModel.CosineSimilarities(Context, a, b);
+
     /// <summary>Each row divided by its L2 norm (rows of zeros stay zero): the one normalisation helper.</summary>
     public static Tensor Normalize(Tensor features) => ClipModel.Normalized(features);
+
+    /// <summary>One vector divided by its L2 norm (a zero vector stays zero), as a new array.</summary>
+    public static float[] Normalize(ReadOnlySpan<float> vector)
+    {
+        var result = new float[vector.Length];
+        ClipModel.NormalizeRow(vector, result);
+        return result;
+    }
 
     /// <summary>Text features (M, E), unnormalised; over-long texts are truncated when <paramref name="truncate"/>.</summary>
     public Tensor EncodeTexts(IReadOnlyList<string> texts, bool truncate = true, int batchSize = 256)

@@ -4,7 +4,9 @@ using ClipSharp.Models;
 namespace ClipSharp;
 
 /// <summary>What a checkpoint holds, read without building the model.</summary>
-public sealed record CheckpointInfo(string Path, string Format, ClipConfig Config, long ParameterCount, string Dtypes);
+/// <param name="Warnings">What the loader noticed but did not refuse (e.g. NaN/Inf weights), one line each.</param>
+public sealed record CheckpointInfo(string Path, string Format, ClipConfig Config, long ParameterCount, string Dtypes,
+    IReadOnlyList<string>? Warnings = null);
 
 /// <summary>
 /// Turns a path into a <see cref="ClipModel"/>: detects the checkpoint format, finds the
@@ -17,7 +19,17 @@ public static class ModelLoader
     public static ClipModel Load(string path, ClipConfig? config = null)
     {
         var sd = CheckpointLoader.Load(path);
-        return ClipModel.FromStateDict(sd, config ?? ConfigFor(path, sd));
+        try
+        {
+            var model = ClipModel.FromStateDict(sd, config ?? ConfigFor(path, sd));
+            model.LoadWarnings = sd.Warnings;
+            model.NonFiniteWeights = sd.NonFiniteTensors;
+            return model;
+        }
+        catch (Exception e) when (CheckpointLoader.Untyped(e))
+        {
+            throw CheckpointLoader.Wrap(path, e);
+        }
     }
 
     /// <summary>The architecture of a loaded state_dict.</summary>
@@ -33,6 +45,18 @@ public static class ModelLoader
     /// is read or converted), so this stays cheap for multi-gigabyte checkpoints.
     /// </summary>
     public static CheckpointInfo Inspect(string path)
+    {
+        try
+        {
+            return InspectUnchecked(path);
+        }
+        catch (Exception e) when (CheckpointLoader.Untyped(e))
+        {
+            throw CheckpointLoader.Wrap(path, e);
+        }
+    }
+
+    private static CheckpointInfo InspectUnchecked(string path)
     {
         if (CheckpointLoader.Detect(path) == CheckpointFormat.Safetensors)
         {
@@ -51,7 +75,7 @@ public static class ModelLoader
         }
         var sd = CheckpointLoader.Load(path);
         var summary = string.Join(" + ", sd.Names.GroupBy(sd.StoredDtype).Select(g => $"{g.Key} ×{g.Count()}"));
-        return new CheckpointInfo(path, sd.Format, ConfigFor(path, sd), sd.ParameterCount, summary);
+        return new CheckpointInfo(path, sd.Format, ConfigFor(path, sd), sd.ParameterCount, summary, sd.Warnings);
     }
 
     private static string? FindOpenClipConfig(string path)

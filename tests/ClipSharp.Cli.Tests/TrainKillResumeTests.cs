@@ -110,4 +110,37 @@ public class TrainKillResumeTests
         foreach (var (step, loss) in straight)
             Assert.True(loss == resumed[step], $"step {step}: loss {resumed[step]:R} after the kills vs {loss:R} uninterrupted");
     }
+
+    /// <summary>
+    /// Issue 19 item 11: killed while the FIRST checkpoint is half written there is nothing to resume from;
+    /// --resume says so, discards the half-written copy, starts from step 0 and reproduces the uninterrupted run.
+    /// </summary>
+    [Fact]
+    public void KilledDuringTheFirstSaveThenResumedStartsOverFromStepZero()
+    {
+        using var dir = new CliHarness.TempDir();
+        var (code, _, stderr) = CliHarness.Run(Arguments(dir, "straight"));
+        Assert.True(code == 0, stderr);
+        var straight = Losses(dir.File("straight"));
+
+        var run = dir.File("killed");
+        var (killed, output) = RunChild(Arguments(dir, "killed"), "checkpoint stage model", occurrence: 1);
+        Assert.True(killed, output);
+        Assert.False(Directory.Exists(Path.Combine(run, "checkpoint")));
+        Assert.Contains(Directory.GetDirectories(run), d => d.EndsWith(".tmp"));
+
+        (killed, output) = RunChild([.. Arguments(dir, "killed"), "--resume"], null, 0);
+        Assert.False(killed);
+        Assert.Contains("no finished checkpoint", output);
+        Assert.Contains("starting from step 0", output);
+        Assert.DoesNotContain("resumed from", output);
+        Assert.DoesNotContain(Directory.GetDirectories(run), d => d.EndsWith(".tmp") || d.EndsWith(".old"));
+        Assert.True(Directory.Exists(Path.Combine(run, "checkpoint")));
+        var logged = File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Where(l => l.Contains("\"loss\"")).ToList();
+        Assert.Equal(8, logged.Count);   // the steps logged before the kill were cut: no step twice
+        var resumed = Losses(run);
+        Assert.Equal(straight.Keys, resumed.Keys);
+        foreach (var (step, loss) in straight)
+            Assert.True(loss == resumed[step], $"step {step}: loss {resumed[step]:R} after the kill vs {loss:R} uninterrupted");
+    }
 }

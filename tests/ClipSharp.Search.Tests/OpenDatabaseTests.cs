@@ -59,4 +59,39 @@ public class OpenDatabaseTests
         Assert.Equal(1, report.Added);
         Assert.Equal(0, (await index.SyncAsync(new FakeEmbedder())).Added);   // and the lock of a finished sync is released
     }
+
+    /// <summary>
+    /// Issue 19 item 10: the same database through a linked file and through a linked folder takes the same
+    /// lock as its real path (a second writer is refused as busy, not left to hit a UNIQUE constraint), and
+    /// after the first writer finishes a sync through the link sees everything the first one committed.
+    /// </summary>
+    [Fact]
+    public async Task ASyncThroughASymlinkTakesTheRealPathsLock()
+    {
+        using var dir = TempDir.Create();
+        var root = dir.File("photos");
+        var rng = new Random(5);
+        for (int i = 0; i < 3; i++) FakeEmbedder.WriteRandom(Path.Combine(root, $"{i}.png"), rng);
+        using var index = ImageIndex.Open(root);
+        string fileLink = dir.File("linked.db"), folderLink = dir.File("linked-dir");
+        File.CreateSymbolicLink(fileLink, index.DatabasePath);
+        Directory.CreateSymbolicLink(folderLink, Path.GetDirectoryName(index.DatabasePath)!);
+        string viaFolder = Path.Combine(folderLink, Path.GetFileName(index.DatabasePath));
+        foreach (string alias in new[] { fileLink, viaFolder })
+        {
+            using var other = ImageIndex.Open(root, new ImageIndexOptions { DatabasePath = alias });
+            using (SyncLock.Acquire(index.DatabasePath))
+            {
+                var e = await Assert.ThrowsAsync<IndexBusyException>(() => other.SyncAsync(new FakeEmbedder()));
+                Assert.Contains(alias, e.Message);
+            }
+            using (SyncLock.Acquire(alias))
+                await Assert.ThrowsAsync<IndexBusyException>(() => index.SyncAsync(new FakeEmbedder()));
+        }
+        Assert.Equal(3, (await index.SyncAsync(new FakeEmbedder())).Added);
+        using var late = ImageIndex.Open(root, new ImageIndexOptions { DatabasePath = fileLink });
+        var report = await late.SyncAsync(new FakeEmbedder());
+        Assert.Equal(0, report.Added);
+        Assert.Equal(3, late.Count);
+    }
 }

@@ -81,7 +81,7 @@ internal static class BenchCommand
             double imageLatencyMs = 1000 / Best(() => model.EncodeImage(ctx, onePixel), 1, iters * 4);
             var oneText = tokens.AsSpan(0, l).ToArray();
             double textLatencyMs = 1000 / Best(() => model.EncodeText(ctx, oneText, 1), 1, iters * 4);
-            double peakGflops = parse.GetValue(peak) ? Tensors.Kernels.PeakFlops.Measure(ctx.Threads) : double.NaN;
+            double peakGflops = parse.GetValue(peak) ? ClipModel.MeasurePeakGflops(ctx.Threads) : double.NaN;
             var result = new
             {
                 peak_gflops = double.IsNaN(peakGflops) ? (double?)null : peakGflops,

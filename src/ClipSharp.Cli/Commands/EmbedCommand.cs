@@ -37,6 +37,7 @@ internal static class EmbedCommand
             var modelPath = HubModelArgument.Resolve(parse.GetValue(model)!);
             var ctx = new ComputeContext(parse.GetValue(threads));
             var pipeline = ClipPipeline.Load(modelPath, ctx, ModelOptions.ParsePrecision(parse.GetValue(precision)!));
+            if (pipeline.Encoder is ClipModel loaded) ModelOptions.ReportWarnings(loaded.LoadWarnings);
             var clip = pipeline.Encoder;
             int batchSize = Math.Max(1, parse.GetValue(batch));
 

@@ -4,7 +4,6 @@ using ClipSharp.Datasets;
 using ClipSharp.Evaluation;
 using ClipSharp.Models;
 using ClipSharp.Tensors;
-using ClipSharp.Tensors.Kernels;
 using ClipSharp.ZeroShot;
 
 namespace ClipSharp.Cli.Commands;
@@ -63,11 +62,9 @@ internal static class EvalCommand
             if (result.Features is null) throw new InvalidDataException("no image could be read");
             var index = result.Paths.Select((p, i) => (p, i)).ToDictionary(t => t.p, t => t.i);
             var usable = pairs.Where(p => index.ContainsKey(p.Image)).ToArray();
-            var text = ClipModel.Normalized(pipeline.EncodeTexts(usable.Select(p => p.Caption).ToArray()));
-            var img = ClipModel.Normalized(result.Features);
-            int n = img.Shape[0], m = text.Shape[0], e = img.Shape[1];
-            var sim = new float[n * m];
-            Gemm.Multiply(pipeline.Context, sim, m, img.Span, e, false, text.Span, e, true, n, m, e);
+            var text = pipeline.EncodeTexts(usable.Select(p => p.Caption).ToArray());
+            int n = result.Features.Shape[0];
+            var sim = pipeline.Cosine(result.Features, text).Span.ToArray();
             var report = RetrievalReport.Compute(sim, n, usable.Select(p => index[p.Image]).ToArray());
             var md = report.ToMarkdown($"Retrieval: {parse.GetValue(data)}");
             if (parse.GetValue(output) is { } dir)

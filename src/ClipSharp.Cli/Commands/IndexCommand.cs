@@ -26,9 +26,14 @@ internal static class IndexCommand
             if (threads < 1) throw new ArgumentException("--threads must be at least 1");
             var root = parse.GetValue(dir)!;
             if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"image folder not found: {root}");
-            var modelPath = Path.GetFullPath(await HubModelArgument.ResolveAsync(parse.GetValue(model.Model)!, ct));
-            var embedder = new ClipImageEmbedder(model.Load(parse, modelPath), modelPath);
+            var argument = parse.GetValue(model.Model)!;
+            var modelPath = Path.GetFullPath(await HubModelArgument.ResolveAsync(argument, ct));
+            var pipeline = model.Load(parse, modelPath);
+            ModelOptions.RefuseNonFinite(pipeline.Encoder, modelPath);
             using var index = ImageIndex.Open(root, new ImageIndexOptions { DatabasePath = parse.GetValue(db), Exclude = parse.GetValue(exclude) ?? [] });
+            var embedder = new ClipImageEmbedder(pipeline, IndexLocation.CompatibleModelId(index, pipeline));
+            // A name or hf: id is kept as given (it resolves through the hub cache anywhere); a path, made absolute.
+            index.ModelSource = File.Exists(argument) || Directory.Exists(argument) ? Path.GetFullPath(argument) : argument;
             var progress = new IndexProgressLine(Console.Error, terminal: !Console.IsErrorRedirected);
             var options = new SyncOptions { BatchSize = batch, DecodeThreads = Math.Max(1, threads - 1) };
             SyncReport report;

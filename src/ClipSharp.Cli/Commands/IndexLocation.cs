@@ -38,20 +38,36 @@ internal sealed class IndexLocation
         throw new ArgumentException("give the indexed folder (--dir DIR) or its database (--db PATH)");
     }
 
-    /// <summary>The embedder for queries: --model, else the model recorded in the index.</summary>
+    /// <summary>
+    /// The embedder for queries: --model, else the model recorded in the index (its name, hf: id or path). Either way
+    /// the loaded weights must be the ones the index was built with (same <see cref="ClipPipeline.ModelId"/>).
+    /// </summary>
     public ClipImageEmbedder LoadEmbedder(ParseResult parse, ImageIndex index)
     {
+        var source = parse.GetValue(Model) ?? index.ModelSource ?? throw new ArgumentException($"{index.DatabasePath} is empty: run clipsharp index first");
         string modelPath;
-        if (parse.GetValue(Model) is { } m) modelPath = Path.GetFullPath(HubModelArgument.Resolve(m));
-        else
+        try { modelPath = Path.GetFullPath(HubModelArgument.Resolve(source)); }
+        catch (FileNotFoundException) when (parse.GetValue(Model) is null)
         {
-            modelPath = index.ModelId ?? throw new ArgumentException($"{index.DatabasePath} is empty: run clipsharp index first");
-            if (!File.Exists(modelPath) && !Directory.Exists(modelPath))
-                throw new FileNotFoundException($"the index was built with {modelPath}, which is gone: pass --model", modelPath);
+            throw new FileNotFoundException($"the index was built with {source}, which is gone: pass --model", source);
         }
         var pipeline = ClipPipeline.Load(modelPath, new ComputeContext(parse.GetValue(Threads)), ModelOptions.ParsePrecision(parse.GetValue(Precision)!));
+        if (pipeline.Encoder is ClipSharp.Models.ClipModel loaded) ModelOptions.ReportWarnings(loaded.LoadWarnings);
         if (index.Dimension is { } d && d != pipeline.Encoder.EmbedDim)
-            throw new ArgumentException($"--model {modelPath} gives {pipeline.Encoder.EmbedDim}-d embeddings, the index holds {d}-d ones of {index.ModelId}");
-        return new ClipImageEmbedder(pipeline, modelPath);
+            throw new ArgumentException($"--model {source} gives {pipeline.Encoder.EmbedDim}-d embeddings, the index holds {d}-d ones of {index.ModelId}");
+        var id = CompatibleModelId(index, pipeline);
+        if (index.ModelId is { } built && built != id)
+            throw new ArgumentException($"--model {source} has other weights ({pipeline.ModelId}) than the index was built with ({built}): pass the same model, or re-index");
+        return new ClipImageEmbedder(pipeline, id);
     }
+
+    /// <summary>
+    /// The id to record embeddings under: the pipeline's <see cref="ClipPipeline.ModelId"/>, except for an index made
+    /// before ids were content hashes (its id is the checkpoint's path) when that path still holds these weights.
+    /// </summary>
+    public static string CompatibleModelId(ImageIndex index, ClipPipeline pipeline) =>
+        index.ModelId is { } old && !old.StartsWith("sha256:", StringComparison.Ordinal)
+            && (File.Exists(old) || Directory.Exists(old)) && Pretrained.ModelIdentity.For(old) == pipeline.ModelId
+            ? old
+            : pipeline.ModelId;
 }

@@ -16,6 +16,7 @@ internal static class InfoCommand
         {
             var path = HubModelArgument.Resolve(parse.GetValue(model)!);
             var info = ModelLoader.Inspect(path);
+            ModelOptions.ReportWarnings(info.Warnings ?? []);
             var c = info.Config;
             if (parse.GetValue(json))
             {

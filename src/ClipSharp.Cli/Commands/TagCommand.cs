@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using ClipSharp.Models;
-using ClipSharp.Tensors.Kernels;
 
 namespace ClipSharp.Cli.Commands;
 
@@ -28,15 +27,13 @@ internal static class TagCommand
             var pipeline = model.Load(parse);
             bool sigmoid = pipeline.Scoring == ScoreKind.Sigmoid;
             var policies = ReadPolicies(parse.GetValue(labelsFile)!, parse.GetValue(threshold) ?? (sigmoid ? 0.5f : 0.25f));
-            var text = ClipModel.Normalized(pipeline.EncodeTexts(policies.Select(p => p.Label).ToArray()));
+            var text = pipeline.EncodeTexts(policies.Select(p => p.Label).ToArray());
             var result = pipeline.EncodeImageFiles(ImageFiles.Expand(parse.GetValue(images)!), batchSize: parse.GetValue(model.Batch));
             ModelOptions.ReportFailures(result.Failures);
             if (result.Features is null) throw new InvalidDataException("none of the images could be read");
-            var img = ClipModel.Normalized(result.Features);
-            int n = result.Paths.Count, k = policies.Count, e = img.Shape[1];
-            var cos = new float[n * k];   // the score: cosine (CLIP) or the pair's sigmoid probability (SigLIP)
-            if (sigmoid) pipeline.Probabilities(pipeline.Score(img, text)).Span.CopyTo(cos);
-            else Gemm.Multiply(pipeline.Context, cos, k, img.Span, e, false, text.Span, e, true, n, k, e);
+            int n = result.Paths.Count, k = policies.Count;
+            // The score: cosine (CLIP) or the pair's own sigmoid probability (SigLIP).
+            var cos = (sigmoid ? pipeline.Probabilities(pipeline.Score(result.Features, text)) : pipeline.Cosine(result.Features, text)).Span.ToArray();
             if (sigmoid && !parse.GetValue(json)) Console.WriteLine("# scores: sigmoid probabilities, independent per label");
             for (int i = 0; i < n; i++)
             {

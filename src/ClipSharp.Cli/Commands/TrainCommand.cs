@@ -99,12 +99,21 @@ internal static class TrainCommand
             TrainingProgress? progress = null;
             if (parse.GetValue(resume))
             {
-                if (!TrainingCheckpoint.Recover(checkpoint)) throw new DirectoryNotFoundException($"--resume: no checkpoint at {checkpoint}");
-                progress = TrainingCheckpoint.Load(checkpoint, trainer);
-                TrainingLog.TruncateAfter(Path.Combine(outDir, "metrics.jsonl"), progress.Step);   // the lost steps run again
-                Console.WriteLine($"resumed from {checkpoint} at step {progress.Step} (epoch {progress.Epoch})");
+                if (TrainingCheckpoint.Recover(checkpoint))
+                {
+                    progress = TrainingCheckpoint.Load(checkpoint, trainer);
+                    TrainingLog.TruncateAfter(Path.Combine(outDir, "metrics.jsonl"), progress.Step);   // the lost steps run again
+                    Console.WriteLine($"resumed from {checkpoint} at step {progress.Step} (epoch {progress.Epoch})");
+                }
+                else
+                {
+                    // Nothing finished saving (a run killed before or during its first checkpoint save leaves
+                    // only a temporary copy, which Recover has discarded): start over rather than refuse.
+                    TrainingLog.TruncateAfter(Path.Combine(outDir, "metrics.jsonl"), 0);
+                    Console.WriteLine($"--resume: no finished checkpoint at {checkpoint} (the run stopped before its first save completed); starting from step 0");
+                }
             }
-            else if (options.Loss == LossKind.SigLip && parse.GetValue(model) is null) trainer.InitialiseSigLipScale();
+            if (progress is null && options.Loss == LossKind.SigLip && parse.GetValue(model) is null) trainer.InitialiseSigLipScale();
             using var run = new TrainingRun(trainer, dataset, new Preprocessor(PreprocessConfig.Clip(clipModel.Config.Vision.ImageSize)),
                 ClipTokenizer.Default, batchSize, parse.GetValue(seed), progress, augmentation)
             {

@@ -20,8 +20,9 @@ public static class BmpDecoder
     public static bool IsBmp(ReadOnlySpan<byte> data) => data.Length >= 2 && data[0] == (byte)'B' && data[1] == (byte)'M';
 
     /// <exception cref="InvalidDataException">Not a BMP, an unsupported variant, or truncated/corrupt data.</exception>
-    public static ImageFrame Decode(ReadOnlySpan<byte> data)
+    public static ImageFrame Decode(ReadOnlySpan<byte> data, ImageDecodeLimits? limits = null)
     {
+        limits ??= ImageDecodeLimits.Default;
         if (!IsBmp(data)) throw new InvalidDataException("BMP: missing the 'BM' signature at offset 0");
         if (data.Length < 18) throw new InvalidDataException($"BMP: file is {data.Length} bytes, too short for the file and info headers");
         int offset = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(data[10..]), int.MaxValue);
@@ -53,7 +54,7 @@ public static class BmpDecoder
             int compression = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(hd[12..]), int.MaxValue);
             uint clrUsed = BinaryPrimitives.ReadUInt32LittleEndian(hd[28..]);
             if (w > int.MaxValue || h > int.MaxValue) throw new InvalidDataException($"BMP: image size {w}x{h} is invalid");
-            ImageLimits.Check("BMP", w, h);
+            ImageLimits.CheckPositive("BMP", w, h);
             uint r = 0, g = 0, b = 0, a = 0;
             bool masks = compression is Bitfields or AlphaBitfields;
             if (masks)
@@ -76,9 +77,11 @@ public static class BmpDecoder
             paletteEntrySize = 4;
             colors = clrUsed != 0 ? (int)Math.Min(clrUsed, 65536u) : bits <= 16 ? 1 << bits : 0;
         }
-        ImageLimits.Check("BMP", info.Width, info.Height);
+        ImageLimits.CheckPositive("BMP", info.Width, info.Height);
         if (info.Bits is not (1 or 4 or 8 or 16 or 24 or 32))
             throw new InvalidDataException($"BMP: unsupported pixel depth {info.Bits} bits");
+        int channels = info.Bits <= 8 ? 1 : info.Bits == 32 ? 4 : 3;
+        limits.Check("BMP", info.Width, info.Height, ImageDecodeLimits.FrameBytes(info.Width, info.Height, channels), data.Length, "info header");
 
         // Pillow's fix-up for files whose data offset forgets the palette.
         if (offset == 14 + headerSize && info.Bits <= 8) info = info with { DataOffset = offset + 4 * colors };

@@ -16,8 +16,9 @@ public static class GifDecoder
         data.Length >= 6 && (data[..6].SequenceEqual("GIF87a"u8) || data[..6].SequenceEqual("GIF89a"u8));
 
     /// <exception cref="InvalidDataException">Not a GIF, no image in it, truncated or corrupt LZW data.</exception>
-    public static ImageFrame Decode(ReadOnlySpan<byte> data)
+    public static ImageFrame Decode(ReadOnlySpan<byte> data, ImageDecodeLimits? limits = null)
     {
+        limits ??= ImageDecodeLimits.Default;
         if (!IsGif(data)) throw new InvalidDataException("GIF: missing the GIF87a/GIF89a signature at offset 0");
         if (data.Length < 13) throw new InvalidDataException($"GIF: file is {data.Length} bytes, shorter than the 13-byte header");
 
@@ -65,14 +66,15 @@ public static class GifDecoder
             }
             if (b != 0x2C) continue; // Pillow skips stray bytes between blocks
 
-            return DecodeImage(data, pos, width, height, globalPalette, hasGlobal, transparency);
+            return DecodeImage(data, pos, width, height, globalPalette, hasGlobal, transparency, limits);
         }
     }
 
     private static ImageFrame DecodeImage(ReadOnlySpan<byte> data, int pos, int width, int height,
-        ReadOnlySpan<byte> globalPalette, bool hasGlobal, int transparency)
+        ReadOnlySpan<byte> globalPalette, bool hasGlobal, int transparency, ImageDecodeLimits limits)
     {
-        if (data.Length - pos < 9) throw new InvalidDataException($"GIF: image descriptor at offset {pos - 1} is truncated");
+        int descriptor = pos - 1;
+        if (data.Length - pos < 9) throw new InvalidDataException($"GIF: image descriptor at offset {descriptor} is truncated");
         int x0 = BinaryPrimitives.ReadUInt16LittleEndian(data[pos..]);
         int y0 = BinaryPrimitives.ReadUInt16LittleEndian(data[(pos + 2)..]);
         int fw = BinaryPrimitives.ReadUInt16LittleEndian(data[(pos + 4)..]);
@@ -97,7 +99,7 @@ public static class GifDecoder
         // Pillow grows the image when the first frame sticks out of the logical screen.
         width = Math.Max(width, x0 + fw);
         height = Math.Max(height, y0 + fh);
-        ImageLimits.Check("GIF", width, height);
+        limits.Check("GIF", width, height, ImageDecodeLimits.FrameBytes(width, height, 1), data.Length, $"image descriptor at offset {descriptor}");
 
         if (pos >= data.Length) throw new InvalidDataException($"GIF: missing LZW code size at offset {pos}");
         int minCodeSize = data[pos++];

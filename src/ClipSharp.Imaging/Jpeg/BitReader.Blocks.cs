@@ -203,6 +203,8 @@ internal ref partial struct BitReader
         }
         if (eobRun > 0)
         {
+            // A block with no nonzero coefficient reads no correction bits: skip its band in one vector test.
+            if (k == ss && !block[1..].ContainsAnyExcept((short)0)) k = se + 1;
             for (; k <= se; k++)
             {
                 ref short coef = ref block[zigzag[k]];

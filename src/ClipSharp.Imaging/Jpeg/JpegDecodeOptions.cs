@@ -16,4 +16,7 @@ public sealed class JpegDecodeOptions
     /// error threshold (2 x 89,478,485 pixels), which a corrupt header can otherwise exceed.
     /// </summary>
     public long MaxPixels { get; init; } = 2L * 89_478_485;
+
+    /// <summary>Memory, scan-count and scan-work budgets (null: <see cref="ImageDecodeLimits.Default"/>); the smaller of its pixel limit and <see cref="MaxPixels"/> applies.</summary>
+    public ImageDecodeLimits? Limits { get; init; }
 }

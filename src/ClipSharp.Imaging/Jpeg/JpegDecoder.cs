@@ -29,6 +29,7 @@ public static class JpegDecoder
                 ? $"JPEG: {data.Length} bytes is too short for a JPEG file (expected 0xFF 0xD8 at byte offset 0)"
                 : $"JPEG: not a JPEG file: starts with 0x{data[0]:X2} 0x{data[1]:X2} at byte offset 0 (expected 0xFF 0xD8)");
 
+        var budget = new JpegBudget(options.Limits ?? ImageDecodeLimits.Default, data.Length);
         var tables = new JpegTables();
         JpegFrame? frame = null;
         Upsampler[]? upsamplers = null;
@@ -70,9 +71,10 @@ public static class JpegDecoder
                     if (frame == null)
                         throw new InvalidDataException($"JPEG: SOS at byte offset {at} comes before any frame header (SOF)");
                     var scan = JpegTables.ParseSos(payload, at, frame);
+                    budget.CheckScan(frame, scan);
                     PrepareScan(frame, scan, tables, scans == 0);
                     reader.Reset(next);
-                    DecodeScan(ref reader, frame, scan, tables.RestartInterval, data.Length);
+                    DecodeScan(ref reader, frame, scan, tables.RestartInterval, data.Length, budget.Limits.Cancellation);
                     scans++;
                     if (reader.Marker == 0) reader.Reset(reader.Position);
                     continue;
@@ -87,8 +89,9 @@ public static class JpegDecoder
                     if (frame != null)
                         throw new InvalidDataException($"JPEG: second frame header ({name}) at byte offset {at}");
                     frame = JpegTables.ParseSof(marker, payload, at);
-                    CheckSize(frame, options.MaxPixels, at);
+                    CheckSize(frame, Math.Min(options.MaxPixels, budget.Limits.MaxPixels), at);
                     frame.ComputeGeometry(scale);
+                    budget.CheckFrame(frame, at);
                     upsamplers = Array.ConvertAll(frame.Components, c => new Upsampler(frame, c));
                     break;
                 default:
@@ -157,32 +160,33 @@ public static class JpegDecoder
         ?? throw new InvalidDataException(
             $"JPEG: the SOS at byte offset {scan.Offset} uses {(dc ? "DC" : "AC")} Huffman table {id}, which no DHT defined");
 
-    private static void DecodeScan(ref BitReader reader, JpegFrame frame, ScanHeader scan, int restartInterval, int length)
+    private static void DecodeScan(ref BitReader reader, JpegFrame frame, ScanHeader scan, int restartInterval, int length,
+        CancellationToken cancel)
     {
         if (!frame.Progressive)
         {
             var d = new SequentialDecoder();
-            ScanDriver.Run(ref reader, frame, scan, restartInterval, ref d, length);
+            ScanDriver.Run(ref reader, frame, scan, restartInterval, ref d, length, cancel);
         }
         else if (scan.Ss == 0 && scan.Ah == 0)
         {
             var d = new ProgressiveDecoder.DcFirst(scan.Al);
-            ScanDriver.Run(ref reader, frame, scan, restartInterval, ref d, length);
+            ScanDriver.Run(ref reader, frame, scan, restartInterval, ref d, length, cancel);
         }
         else if (scan.Ss == 0)
         {
             var d = new ProgressiveDecoder.DcRefine(scan.Al);
-            ScanDriver.Run(ref reader, frame, scan, restartInterval, ref d, length);
+            ScanDriver.Run(ref reader, frame, scan, restartInterval, ref d, length, cancel);
         }
         else if (scan.Ah == 0)
         {
             var d = new ProgressiveDecoder.AcFirst(scan.Ss, scan.Se, scan.Al);
-            ScanDriver.Run(ref reader, frame, scan, restartInterval, ref d, length);
+            ScanDriver.Run(ref reader, frame, scan, restartInterval, ref d, length, cancel);
         }
         else
         {
             var d = new ProgressiveDecoder.AcRefine(scan.Ss, scan.Se, scan.Al);
-            ScanDriver.Run(ref reader, frame, scan, restartInterval, ref d, length);
+            ScanDriver.Run(ref reader, frame, scan, restartInterval, ref d, length, cancel);
         }
     }
 

@@ -20,7 +20,7 @@ internal interface IBlockDecoder
 internal static class ScanDriver
 {
     public static void Run<T>(ref BitReader reader, JpegFrame frame, ScanHeader scan, int restartInterval,
-        ref T decoder, int dataLength) where T : struct, IBlockDecoder
+        ref T decoder, int dataLength, CancellationToken cancel = default) where T : struct, IBlockDecoder
     {
         var comps = scan.Components;
         bool single = comps.Length == 1;
@@ -48,7 +48,17 @@ internal static class ScanDriver
                 }
                 toGo--;
             }
-            if (!insufficient)
+            if (insufficient)
+            {
+                // The segment ran into a marker: nothing more is decoded until the next restart (or at all).
+                if (restartInterval == 0) break;
+                long skip = Math.Min(toGo, total - 1 - m);
+                m += skip;
+                toGo -= (int)skip;
+                mx = (int)((m + 1) % mcusX);
+                my = (int)((m + 1) / mcusX);
+                continue;
+            }
             {
                 if (single)
                 {
@@ -72,6 +82,7 @@ internal static class ScanDriver
             {
                 mx = 0;
                 my++;
+                cancel.ThrowIfCancellationRequested();
             }
         }
     }

@@ -27,8 +27,9 @@ public static class PngDecoder
 
     /// <summary>Decodes a whole PNG file held in memory.</summary>
     /// <exception cref="InvalidDataException">The data is not a PNG, is truncated, or is corrupt (the message says where).</exception>
-    public static ImageFrame Decode(ReadOnlySpan<byte> data)
+    public static ImageFrame Decode(ReadOnlySpan<byte> data, ImageDecodeLimits? limits = null)
     {
+        limits ??= ImageDecodeLimits.Default;
         if (!IsPng(data)) throw new InvalidDataException("PNG: missing the 8-byte PNG signature at offset 0");
 
         PngHeader? header = null;
@@ -64,6 +65,7 @@ public static class PngDecoder
                 case "IHDR":
                     if (header is not null) throw new InvalidDataException($"PNG: second IHDR chunk at offset {pos}");
                     header = ParseHeader(body, pos);
+                    CheckBudget(header.Value, limits, data.Length);
                     break;
                 case "PLTE":
                     palette = ParsePalette(body, pos);
@@ -97,8 +99,9 @@ public static class PngDecoder
         if (h.ColorType == 3 && palette is null)
             throw new InvalidDataException("PNG: palette image (colour type 3) without a PLTE chunk");
 
+        CheckRawSize(h, idat.Length);
         idat.Position = 0;
-        var frame = PngPixels.Decode(h, idat, palette, transparency);
+        var frame = PngPixels.Decode(h, idat, palette, transparency, limits.Cancellation);
         return orientation == 1 ? frame : Rebuild(frame, orientation);
     }
 
@@ -117,7 +120,6 @@ public static class PngDecoder
         int depth = body[8], colorType = body[9];
         if (w == 0 || h == 0 || w > int.MaxValue || h > int.MaxValue)
             throw new InvalidDataException($"PNG: IHDR image size {w}x{h} is invalid");
-        ImageLimits.Check("PNG", w, h);
         bool ok = colorType switch
         {
             0 => depth is 1 or 2 or 4 or 8 or 16,
@@ -131,6 +133,26 @@ public static class PngDecoder
         if (body[11] != 0) throw new InvalidDataException($"PNG: unknown filter method {body[11]} in IHDR (expected 0)");
         if (body[12] > 1) throw new InvalidDataException($"PNG: unknown interlace method {body[12]} in IHDR (expected 0 or 1)");
         return new PngHeader((int)w, (int)h, depth, colorType, body[12] == 1);
+    }
+
+    /// <summary>The output frame against the pixel limit and the memory budget, before anything is allocated.</summary>
+    private static void CheckBudget(in PngHeader h, ImageDecodeLimits limits, int inputLength)
+    {
+        long output = ImageDecodeLimits.FrameBytes(h.Width, h.Height, ImageFrame.BytesPerPixelOf(PngPixels.ModeOf(h)));
+        limits.Check("PNG", h.Width, h.Height, output, inputLength, "IHDR");
+    }
+
+    /// <summary>
+    /// Deflate expands at most 1032:1 (a 258-byte match coded in two bits), so IDAT data shorter than
+    /// 1/1032 of the filtered rows cannot hold the image: refuse before allocating the frame.
+    /// </summary>
+    private static void CheckRawSize(in PngHeader h, long idatBytes)
+    {
+        long raw = PngPixels.FilteredSize(h);
+        if (raw > 1032 * idatBytes + 64)
+            throw new InvalidDataException(
+                $"PNG: IHDR declares {h.Width}x{h.Height} ({raw} bytes of filtered rows) but the IDAT chunks hold only " +
+                $"{idatBytes} bytes, too few to inflate to that size (image data truncated or a decompression bomb)");
     }
 
     /// <summary>PLTE → 256 RGBA entries; entries the file leaves out are the grey ramp Pillow fills in.</summary>

@@ -29,7 +29,21 @@ internal static class PngPixels
         _ => PixelMode.Rgba,
     };
 
-    public static ImageFrame Decode(in PngHeader h, Stream idat, byte[]? palette, bool transparency)
+    /// <summary>Bytes of the inflated IDAT stream: every (Adam7 pass) row with its filter byte.</summary>
+    public static long FilteredSize(in PngHeader h)
+    {
+        long total = 0;
+        var passes = h.Interlaced ? Adam7 : [(0, 0, 1, 1)];
+        foreach (var (x0, y0, dx, dy) in passes)
+        {
+            long pw = ((long)h.Width - x0 + dx - 1) / dx, ph = ((long)h.Height - y0 + dy - 1) / dy;
+            if (pw <= 0 || ph <= 0) continue;
+            total += ph * ((pw * h.BitsPerPixel + 7) / 8 + 1);
+        }
+        return total;
+    }
+
+    public static ImageFrame Decode(in PngHeader h, Stream idat, byte[]? palette, bool transparency, CancellationToken cancel = default)
     {
         var mode = ModeOf(h);
         var pixels = new byte[(long)h.Width * h.Height * ImageFrame.BytesPerPixelOf(mode)];
@@ -48,6 +62,7 @@ internal static class PngPixels
             var cur = new byte[rowBytes + 1];
             for (int r = 0; r < ph; r++)
             {
+                if ((r & 63) == 0) cancel.ThrowIfCancellationRequested();
                 ReadExactly(z, cur, h, passIndex, r);
                 int filter = cur[0];
                 var row = cur.AsSpan(1);

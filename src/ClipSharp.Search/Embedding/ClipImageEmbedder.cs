@@ -1,3 +1,4 @@
+using ClipSharp.Imaging;
 using ClipSharp.Imaging.Preprocessing;
 using ClipSharp.Models;
 using ClipSharp.Tensors;
@@ -14,22 +15,34 @@ public sealed class ClipImageEmbedder : IEmbeddingSource
     private readonly Preprocessor _preprocessor;
 
     /// <param name="pipeline">The model, its preprocessing and its compute context.</param>
-    /// <param name="modelId">Recorded with every embedding; an index refuses to mix models.</param>
-    public ClipImageEmbedder(ClipPipeline pipeline, string modelId)
+    /// <param name="modelId">
+    /// Recorded with every embedding; an index refuses to mix models. Default: the pipeline's
+    /// <see cref="ClipPipeline.ModelId"/> (the weights' content hash, so a moved checkpoint keeps its index).
+    /// </param>
+    public ClipImageEmbedder(ClipPipeline pipeline, string? modelId = null)
     {
         _pipeline = pipeline;
         _preprocessor = new Preprocessor(pipeline.ImageConfig);
-        ModelId = modelId;
+        ModelId = modelId ?? pipeline.ModelId;
     }
+
+    /// <summary>The pipeline the embeddings come from.</summary>
+    public ClipPipeline Pipeline => _pipeline;
 
     public string ModelId { get; }
 
     public int Dimension => _pipeline.Encoder.EmbedDim;
 
-    public PreparedImage Prepare(byte[] contents, string path)
+    public PreparedImage Prepare(byte[] contents, string path) => Prepare(contents, path, null);
+
+    /// <summary>
+    /// Decodes (EXIF orientation applied) and preprocesses an image within <paramref name="limits"/>
+    /// (null: <see cref="ImageDecodeLimits.Default"/>); needs no model, so it may run beside a forward pass.
+    /// </summary>
+    public PreparedImage Prepare(byte[] contents, string path, ImageDecodeLimits? limits)
     {
         var data = new float[_preprocessor.OutputLength];
-        var (w, h) = _pipeline.Prepare(contents, path, applyExifOrientation: true, _preprocessor, data);
+        var (w, h) = _pipeline.Prepare(contents, path, applyExifOrientation: true, _preprocessor, data, limits);
         return new PreparedImage(w, h, data);
     }
 
@@ -64,10 +77,12 @@ public sealed class ClipImageEmbedder : IEmbeddingSource
     /// Throws <see cref="InvalidDataException"/> (message starting with <paramref name="nameForErrors"/>)
     /// for data that is not a supported image.
     /// </summary>
-    public float[] EmbedImage(byte[] contents, string nameForErrors)
+    public float[] EmbedImage(byte[] contents, string nameForErrors) => EmbedPrepared(Prepare(contents, nameForErrors));
+
+    /// <summary>The normalised embedding of one prepared image (a forward pass of the image tower).</summary>
+    public float[] EmbedPrepared(PreparedImage prepared)
     {
-        var prepared = Prepare(contents, nameForErrors);
         var f = EmbedBatch([prepared], CancellationToken.None)[0];
-        return ClipModel.Normalized(new Tensor(f, 1, f.Length)).Span.ToArray();
+        return ClipPipeline.Normalize(f);
     }
 }

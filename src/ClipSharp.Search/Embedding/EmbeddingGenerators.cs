@@ -45,10 +45,7 @@ public sealed class ClipImageEmbeddingGenerator(ClipImageEmbedder embedder) : IE
         var vectors = embedder.EmbedBatch(prepared, cancellationToken);
         var result = new GeneratedEmbeddings<Embedding<float>>();
         foreach (var v in vectors)
-        {
-            float norm = MathF.Sqrt(v.Sum(x => x * x));
-            result.Add(new Embedding<float>(v.Select(x => norm > 0 ? x / norm : x).ToArray()) { ModelId = embedder.ModelId, CreatedAt = DateTimeOffset.UtcNow });
-        }
+            result.Add(new Embedding<float>(ClipPipeline.Normalize(v)) { ModelId = embedder.ModelId, CreatedAt = DateTimeOffset.UtcNow });
         return Task.FromResult(result);
     }
 

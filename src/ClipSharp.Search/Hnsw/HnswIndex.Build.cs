@@ -128,6 +128,12 @@ public sealed unsafe partial class HnswIndex
         return reached;
     }
 
+    /// <summary>Number of links node <paramref name="node"/> holds on a layer (for tests).</summary>
+    internal int LinkCount(int node, int level) => Links(node, level)[0];
+
+    /// <summary>Level of node number <paramref name="node"/> (for tests).</summary>
+    internal int LevelOf(int node) => _levels[node];
+
     /// <summary>Structural faults (for tests): a link out of range, to itself or repeated, or a list over its limit.</summary>
     internal List<string> GraphFaults()
     {

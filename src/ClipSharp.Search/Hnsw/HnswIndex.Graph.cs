@@ -17,11 +17,28 @@ public sealed unsafe partial class HnswIndex
     private readonly object _topLock = new();
 
     /// <summary>
-    /// Algorithm 1 (INSERT) for a node whose vector, label and level are already stored: greedy descent
-    /// to its level, then per layer a best-first search of efConstruction, the heuristic selection of up to
-    /// M neighbours (2M on layer 0, the list's limit there, as faiss does: on hard data this buys recall at
-    /// the same query cost), and links both ways (shrinking overfull lists with the same heuristic).
+    /// Test tap for parallel inserts: called on the inserting thread as (node, layer) once the node's own
+    /// links on that layer are stored, and as (node, -1) when its insertion is complete. Lets a test hold
+    /// one insertion at a chosen point while another runs, to replay an interleaving deterministically.
     /// </summary>
+    internal Action<int, int>? ConcurrentInsertStep;
+
+    /// <summary>
+    /// Algorithm 1 (INSERT) for a node whose vector, label and level are already stored: greedy descent
+    /// to its level, then per layer a best-first search of efConstruction and the heuristic selection of up
+    /// to M neighbours (2M on layer 0, the list's limit there, as faiss does: on hard data this buys recall at
+    /// the same query cost), stored as the node's own links; then, once every layer's list is stored, the
+    /// links back to it (shrinking overfull lists with the same heuristic).
+    /// </summary>
+    /// <remarks>
+    /// Publication order: a node becomes reachable only through a back link, and no back link is made
+    /// until its own lists on all its layers are stored. (Making them layer by layer let a parallel insert
+    /// that met the node on layer l+1 carry it down as the entry to layer l while its list there was still
+    /// empty: that insert found nothing else, linked to this one node alone, and when the node's own list
+    /// was later merged and pruned the single link back could be dropped, leaving the newcomer unreachable.)
+    /// Layers are independent (a search on layer l reads only layer-l lists), so deferring the back links
+    /// leaves the single-threaded graph exactly as it was.
+    /// </remarks>
     private void Insert(int node, SearchScratch s, bool concurrent)
     {
         var q = Vec(node);
@@ -41,15 +58,24 @@ public sealed unsafe partial class HnswIndex
             if (ep < 0) { _entry = node; _maxLevel = level; return; }
 
             for (int lc = top; lc > level; lc--) ep = Greedy(s, q, ep, lc, concurrent);
-            for (int lc = Math.Min(level, top); lc >= 0; lc--)
+            int low = Math.Min(level, top);
+            for (int lc = low; lc >= 0; lc--)
             {
                 SearchLayer(s, q, ep, _p.EfConstruction, lc, excludeDeleted: false, concurrent);
-                int chosen = SelectNeighbours(s.Found.AsSpan(0, s.FoundCount), lc == 0 ? _p.MaxM0 : _p.M, s.Chosen);
-                SetLinks(s, node, lc, s.Chosen.AsSpan(0, chosen), concurrent);
-                for (int i = 0; i < chosen; i++) Connect(s, s.Chosen[i], node, lc, concurrent);
+                var chosen = s.ChosenOn(lc, _p.MaxM0, _p.M);
+                int count = SelectNeighbours(s.Found.AsSpan(0, s.FoundCount), lc == 0 ? _p.MaxM0 : _p.M, chosen);
+                s.ChosenCount[lc] = count;
+                SetLinks(s, node, lc, chosen[..count], concurrent);
                 ep = s.Found[0].Node;
+                if (concurrent) ConcurrentInsertStep?.Invoke(node, lc);
+            }
+            for (int lc = low; lc >= 0; lc--)
+            {
+                var chosen = s.ChosenOn(lc, _p.MaxM0, _p.M);
+                for (int i = 0; i < s.ChosenCount[lc]; i++) Connect(s, chosen[i], node, lc, concurrent);
             }
             if (level > top) { _entry = node; _maxLevel = level; }
+            if (concurrent) ConcurrentInsertStep?.Invoke(node, -1);
         }
         finally
         {
@@ -180,7 +206,7 @@ public sealed unsafe partial class HnswIndex
     /// the base than to every neighbour kept so far. Writes at most <paramref name="m"/> nodes to
     /// <paramref name="kept"/>; returns how many.
     /// </summary>
-    private int SelectNeighbours(ReadOnlySpan<(int Node, float Sim)> sorted, int m, int[] kept)
+    private int SelectNeighbours(ReadOnlySpan<(int Node, float Sim)> sorted, int m, Span<int> kept)
     {
         int count = 0;
         if (sorted.Length <= m)
@@ -200,7 +226,11 @@ public sealed unsafe partial class HnswIndex
         return count;
     }
 
-    /// <summary>Sets the new node's own links on a layer; links other inserts already made to it are merged back in.</summary>
+    /// <summary>
+    /// Sets the new node's own links on a layer. Links other inserts already made to it are merged back in;
+    /// with the publication order of <see cref="Insert"/> there are none (nobody can reach the node yet),
+    /// the merge only keeps the list whole if that order is ever relaxed.
+    /// </summary>
     private void SetLinks(SearchScratch s, int node, int level, ReadOnlySpan<int> chosen, bool concurrent)
     {
         if (concurrent) Monitor.Enter(_nodeLocks[node & (LockStripes - 1)]);

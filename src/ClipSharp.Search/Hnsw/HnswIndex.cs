@@ -24,7 +24,7 @@ namespace ClipSharp.Search.Hnsw;
 public sealed unsafe partial class HnswIndex
 {
     private static readonly int[] NoLinks = [];
-    private const int MaxLevelCap = 30;
+    internal const int MaxLevelCap = 30;
 
     private readonly HnswParameters _p;
     private float[] _vectorBlock = [];  // pinned; rows start at _vectors (64-byte aligned)

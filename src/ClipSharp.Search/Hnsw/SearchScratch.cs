@@ -25,8 +25,18 @@ internal sealed class SearchScratch
     public (int Node, float Sim)[] Found = [];
     public int FoundCount;
 
-    /// <summary>Neighbours chosen by the selection heuristic.</summary>
+    /// <summary>
+    /// Neighbours chosen by the selection heuristic on every layer of the node being inserted, kept until
+    /// its back links are made: layer 0's 2M slots first, then M per upper layer (see <see cref="ChosenOn"/>).
+    /// </summary>
     public int[] Chosen = [];
+
+    /// <summary>How many of a layer's <see cref="Chosen"/> slots are used.</summary>
+    public readonly int[] ChosenCount = new int[HnswIndex.MaxLevelCap + 1];
+
+    /// <summary>The chosen-neighbour slots of layer <paramref name="level"/>.</summary>
+    public Span<int> ChosenOn(int level, int maxM0, int m) =>
+        level == 0 ? Chosen.AsSpan(0, maxM0) : Chosen.AsSpan(maxM0 + (level - 1) * m, m);
 
     /// <summary>A full link list plus the new node, scored against the list's owner, when it overflows.</summary>
     public (int Node, float Sim)[] ConnectCandidates = [];
@@ -43,7 +53,9 @@ internal sealed class SearchScratch
     public void Ensure(int dimension, int maxLinks, int ef)
     {
         if (Query.Length != dimension) Query = new float[dimension];
-        if (Links.Length < maxLinks + 1) { Links = new int[maxLinks + 1]; Fresh = new int[maxLinks + 1]; Chosen = new int[maxLinks + 1]; Kept = new int[maxLinks + 1]; ConnectCandidates = new (int, float)[maxLinks + 1]; }
+        int chosen = maxLinks + HnswIndex.MaxLevelCap * (maxLinks / 2);
+        if (Chosen.Length < chosen) Chosen = new int[chosen];
+        if (Links.Length < maxLinks + 1) { Links = new int[maxLinks + 1]; Fresh = new int[maxLinks + 1]; Kept = new int[maxLinks + 1]; ConnectCandidates = new (int, float)[maxLinks + 1]; }
         if (Found.Length < Math.Max(ef, maxLinks + 1)) Found = new (int, float)[Math.Max(ef, maxLinks + 1)];
     }
 }

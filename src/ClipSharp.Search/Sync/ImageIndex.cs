@@ -82,6 +82,16 @@ public sealed class ImageIndex : IDisposable
     /// <summary>Model id of the stored embeddings (null before the first sync).</summary>
     public string? ModelId { get { lock (_gate) return _store.GetMeta("model_id"); } }
 
+    /// <summary>
+    /// How to load the model again (a name, hf: id or path as the user gave it), recorded beside <see cref="ModelId"/>,
+    /// which identifies the weights rather than their place. Indexes from before it existed: their model id, a path.
+    /// </summary>
+    public string? ModelSource
+    {
+        get { lock (_gate) return _store.GetMeta("model_source") ?? _store.GetMeta("model_id"); }
+        set { lock (_gate) _store.SetMeta("model_source", value ?? throw new ArgumentNullException(nameof(value))); }
+    }
+
     /// <summary>Embedding dimension (null before the first sync).</summary>
     public int? Dimension { get { lock (_gate) return _store.GetMeta("dimension") is { } d ? int.Parse(d) : null; } }
 

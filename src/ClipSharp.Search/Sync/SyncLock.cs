@@ -3,7 +3,10 @@ namespace ClipSharp.Search.Sync;
 /// <summary>
 /// Keeps two syncs of one database from running at the same time, also across processes: an exclusive
 /// lock on <c>&lt;database&gt;.lock</c> (an OS file lock, released when the process ends, even by a crash).
-/// The file itself is left in place; only the lock on it matters.
+/// The lock file is named after the database's real path (every symbolic link resolved), so the same
+/// database reached through a linked file or folder takes the same lock; named after the path as written,
+/// a second writer through a link ran alongside and died on "UNIQUE constraint failed: images.path".
+/// (Hard links are not seen through.) The file itself is left in place; only the lock on it matters.
 /// </summary>
 internal sealed class SyncLock : IDisposable
 {
@@ -14,7 +17,7 @@ internal sealed class SyncLock : IDisposable
     /// <summary>Takes the lock or throws <see cref="IndexBusyException"/> at once if another sync holds it.</summary>
     public static SyncLock Acquire(string databasePath)
     {
-        string path = databasePath + ".lock";
+        string path = RealPath.Resolve(databasePath) + ".lock";
         try
         {
             return new SyncLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));

@@ -26,8 +26,43 @@ public enum CheckpointFormat
 /// </summary>
 public static class CheckpointLoader
 {
-    /// <summary>Loads <paramref name="path"/>; every failure is a <see cref="CheckpointException"/> naming the file.</summary>
+    /// <summary>
+    /// Loads <paramref name="path"/>; every failure is a <see cref="CheckpointException"/> naming the file
+    /// (including running out of memory, and any malformed value a lower layer rejects untyped).
+    /// Weights holding NaN or Inf load, with one line in <see cref="StateDict.Warnings"/> naming them.
+    /// </summary>
     public static StateDict Load(string path)
+    {
+        StateDict sd;
+        try
+        {
+            sd = LoadUnchecked(path);
+        }
+        catch (Exception e) when (Untyped(e))
+        {
+            throw Wrap(path, e);
+        }
+        var bad = sd.FindNonFinite();
+        if (bad.Count > 0)
+        {
+            sd.NonFiniteTensors = bad.Select(b => b.Name).ToArray();
+            var list = string.Join(", ", bad.Take(5).Select(b =>
+                $"'{b.Name}' ({string.Join(" + ", new[] { b.NaN > 0 ? $"{b.NaN} NaN" : null, b.Infinite > 0 ? $"{b.Infinite} Inf" : null }.Where(x => x != null))})"));
+            sd.AddWarning($"{path}: weights hold NaN or Inf in {bad.Count} tensor{(bad.Count > 1 ? "s" : "")}: {list}{(bad.Count > 5 ? $" and {bad.Count - 5} more" : "")}; outputs may be NaN");
+        }
+        return sd;
+    }
+
+    /// <summary>Failures below the loader that are about the file, not about our code's state.</summary>
+    internal static bool Untyped(Exception e) => e is not CheckpointException && e is OutOfMemoryException or ArgumentException
+        or InvalidDataException or OverflowException or FormatException or System.Text.DecoderFallbackException or IndexOutOfRangeException
+        or InvalidOperationException or EndOfStreamException;
+
+    internal static CheckpointException Wrap(string path, Exception e) => e is OutOfMemoryException
+        ? new CheckpointException(path, "ran out of memory while loading; the file asks for more than this machine has", e)
+        : new CheckpointException(path, $"malformed checkpoint: {e.Message}", e);
+
+    private static StateDict LoadUnchecked(string path)
     {
         var format = Detect(path);
         StateDict sd = format switch

@@ -28,6 +28,38 @@ public sealed class StateDict
     /// <summary>The parsed config.json when the checkpoint was a Hugging Face CLIPModel directory.</summary>
     public HfClipConfig? HfConfig { get; init; }
 
+    private readonly List<string> _warnings = new();
+
+    /// <summary>
+    /// What the loader noticed but did not refuse, one line each (e.g. weights holding NaN or Inf).
+    /// Callers show these once: the CLI prints them to stderr.
+    /// </summary>
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    internal void AddWarning(string message) => _warnings.Add(message);
+
+    /// <summary>Names of the tensors holding NaN or Inf (filled by <see cref="CheckpointLoader.Load"/>).</summary>
+    public IReadOnlyList<string> NonFiniteTensors { get; internal set; } = [];
+
+    /// <summary>Tensors holding NaN or ±Inf, in file order, with how many of each.</summary>
+    public IReadOnlyList<(string Name, int NaN, int Infinite)> FindNonFinite()
+    {
+        var result = new List<(string, int, int)>();
+        foreach (var name in _order)
+        {
+            var t = _tensors[name].Contiguous();
+            int nan = 0, inf = 0;
+            foreach (float v in t.Span)
+            {
+                if (float.IsFinite(v)) continue;
+                if (float.IsNaN(v)) nan++;
+                else inf++;
+            }
+            if (nan + inf > 0) result.Add((name, nan, inf));
+        }
+        return result;
+    }
+
     /// <summary>Names in file order.</summary>
     public IReadOnlyList<string> Names => _order;
 

@@ -17,6 +17,12 @@ public sealed partial class ClipModel : IImageTextEncoder
     public TextTransformer Text { get; }
     public Tensor LogitScale { get; }  // (1), stored as ln(scale)
 
+    /// <summary>What the checkpoint loader noticed but did not refuse (e.g. NaN/Inf weights); empty for random models.</summary>
+    public IReadOnlyList<string> LoadWarnings { get; internal set; } = [];
+
+    /// <summary>Parameters the checkpoint gave with NaN or Inf values (see <see cref="LoadWarnings"/>).</summary>
+    public IReadOnlyList<string> NonFiniteWeights { get; internal set; } = [];
+
     /// <summary>All parameters in registration order, by OpenAI/OpenCLIP name.</summary>
     public IReadOnlyList<KeyValuePair<string, Tensor>> Parameters { get; }
 
@@ -93,31 +99,42 @@ public sealed partial class ClipModel : IImageTextEncoder
     /// </summary>
     public Tensor Logits(ComputeContext ctx, Tensor imageFeatures, Tensor textFeatures)
     {
-        int n = imageFeatures.Shape[0], m = textFeatures.Shape[0], e = imageFeatures.Shape[1];
-        if (textFeatures.Shape[1] != e)
-            throw new ArgumentException($"image features have width {e}, text features {textFeatures.Shape[1]}");
-        var img = Normalized(imageFeatures);
-        var txt = Normalized(textFeatures);
-        var logits = new Tensor(n, m);
-        Gemm.Multiply(ctx, logits.Span, m, img.Span, e, false, txt.Span, e, true, n, m, e);
+        var logits = CosineSimilarities(ctx, imageFeatures, textFeatures);
         System.Numerics.Tensors.TensorPrimitives.Multiply(logits.Span, Scale, logits.Span);
         return logits;
     }
 
-    /// <summary>Each row divided by its L2 norm: x / ‖x‖₂ (rows of zeros stay zero).</summary>
+    /// <summary>(N, M) cosine similarities normalise(a) · normalise(b)ᵀ of (N, E) and (M, E) features.</summary>
+    public static Tensor CosineSimilarities(ComputeContext ctx, Tensor a, Tensor b)
+    {
+        int n = a.Shape[0], m = b.Shape[0], e = a.Shape[1];
+        if (b.Shape[1] != e)
+            throw new ArgumentException($"image features have width {e}, text features {b.Shape[1]}");
+        var (x, y) = (Normalized(a), Normalized(b));
+        var result = new Tensor(n, m);
+        Gemm.Multiply(ctx, result.Span, m, x.Span, e, false, y.Span, e, true, n, m, e);
+        return result;
+    }
+
+    /// <summary>Each row divided by its L2 norm: x / ‖x‖₂ (rows of zeros stay zero). The one L2 normalisation.</summary>
     public static Tensor Normalized(Tensor features)
     {
         var src = features.Contiguous();
         var result = new Tensor(src.Shape);
         int e = src.Shape[^1];
-        for (int r = 0; r < src.Length / e; r++)
-        {
-            var row = src.Span.Slice(r * e, e);
-            float norm = System.Numerics.Tensors.TensorPrimitives.Norm(row);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(row, norm > 0 ? 1f / norm : 0f, result.Span.Slice(r * e, e));
-        }
+        for (int r = 0; r < src.Length / e; r++) NormalizeRow(src.Span.Slice(r * e, e), result.Span.Slice(r * e, e));
         return result;
     }
+
+    /// <summary>destination = source / ‖source‖₂ (zeros for a zero vector); the spans may be the same.</summary>
+    public static void NormalizeRow(ReadOnlySpan<float> source, Span<float> destination)
+    {
+        float norm = System.Numerics.Tensors.TensorPrimitives.Norm(source);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(source, norm > 0 ? 1f / norm : 0f, destination);
+    }
+
+    /// <summary>The machine's measured float32 FMA peak in GFLOP/s on <paramref name="threads"/> threads (for bench's share of peak).</summary>
+    public static double MeasurePeakGflops(int threads) => PeakFlops.Measure(threads);
 }
 
 /// <summary>Arithmetic of the linear layers at inference.</summary>

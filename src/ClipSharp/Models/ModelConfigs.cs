@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using ClipSharp.IO;
+using ClipSharp.Tensors;
 
 namespace ClipSharp.Models;
 
@@ -88,40 +89,73 @@ public static class ModelConfigs
         Activation activation = Activation.QuickGelu)
     {
         var present = new HashSet<string>(names, StringComparer.Ordinal);
-        int[] Shape(string name) => present.Contains(name)
-            ? shapeOf(name)
-            : throw new CheckpointException(source, $"missing tensor '{name}', needed to infer the architecture");
+        // Every shape used is checked for its rank and for positive sizes, so a malformed checkpoint is
+        // one line naming the tensor, never an index error or a nonsense architecture.
+        int[] Shape(string name, int rank, string layout)
+        {
+            if (!present.Contains(name))
+                throw new CheckpointException(source, $"missing tensor '{name}', needed to infer the architecture");
+            var shape = shapeOf(name);
+            if (shape.Length != rank || shape.Any(d => d <= 0))
+                throw new CheckpointException(source, $"tensor '{name}' has shape {Tensor.FormatShape(shape)}; expected {layout}");
+            return shape;
+        }
+        int Bounded(int value, int max, string what)
+        {
+            if (value < 1 || value > max)
+                throw new CheckpointException(source, $"the tensor shapes give {what} = {value}; expected 1..{max}");
+            return value;
+        }
+        int Grid(string name)
+        {
+            int tokens = Shape(name, 2, "(grid² + 1, width)")[0];
+            int grid = (int)Math.Round(Math.Sqrt(tokens - 1));
+            if (grid < 1 || grid * grid + 1 != tokens)
+                throw new CheckpointException(source, $"tensor '{name}' has {tokens} positions; expected a square grid plus one class token (e.g. 50 = 7² + 1)");
+            return grid;
+        }
         VisionConfig vision;
         if (present.Contains("visual.proj"))
         {
-            var conv = Shape("visual.conv1.weight");             // (width, 3, P, P)
-            int width = conv[0], patch = conv[^1];
-            int layers = CountIndices(names, "visual.transformer.resblocks.", ".attn.in_proj_weight");
-            int grid = (int)Math.Round(Math.Sqrt(Shape("visual.positional_embedding")[0] - 1));
-            vision = new VitConfig(patch * grid, patch, width, layers, Math.Max(1, width / 64), Shape("visual.transformer.resblocks.0.mlp.c_fc.weight")[0]);
+            var conv = Shape("visual.conv1.weight", 4, "(width, 3, patch, patch)");
+            if (conv[1] != 3 || conv[2] != conv[3])
+                throw new CheckpointException(source, $"tensor 'visual.conv1.weight' has shape {Tensor.FormatShape(conv)}; expected (width, 3, patch, patch)");
+            int width = Bounded(conv[0], MaxWidth, "the vision width");
+            int patch = Bounded(conv[^1], MaxImageSize, "the patch size");
+            int layers = Bounded(CountIndices(names, "visual.transformer.resblocks.", ".attn.in_proj_weight"), MaxLayers, "the vision layer count");
+            int grid = Grid("visual.positional_embedding");
+            int mlp = Bounded(Shape("visual.transformer.resblocks.0.mlp.c_fc.weight", 2, "(mlp width, width)")[0], 4 * MaxWidth, "the vision MLP width");
+            vision = new VitConfig(Bounded(patch * grid, MaxImageSize, "the image size"), patch, width, layers, Math.Max(1, width / 64), mlp);
         }
         else if (present.Contains("visual.attnpool.positional_embedding"))
         {
             var counts = new int[4];
-            for (int b = 0; b < 4; b++) counts[b] = CountIndices(names, $"visual.layer{b + 1}.", ".conv1.weight");
-            int width = Shape("visual.layer1.0.conv1.weight")[0];
-            int outputWidth = (int)Math.Round(Math.Sqrt(Shape("visual.attnpool.positional_embedding")[0] - 1));
-            vision = new ResNetConfig(outputWidth * 32, counts, width, Math.Max(1, width * 32 / 64));
+            for (int b = 0; b < 4; b++)
+                counts[b] = Bounded(CountIndices(names, $"visual.layer{b + 1}.", ".conv1.weight"), MaxLayers, $"the block count of visual.layer{b + 1}");
+            int width = Bounded(Shape("visual.layer1.0.conv1.weight", 4, "(width, width, 1, 1)")[0], MaxWidth, "the ResNet width");
+            int outputWidth = Grid("visual.attnpool.positional_embedding");
+            vision = new ResNetConfig(Bounded(outputWidth * 32, MaxImageSize, "the image size"), counts, width, Math.Max(1, width * 32 / 64));
         }
         else
         {
             throw new CheckpointException(source, "cannot tell the image tower: neither 'visual.proj' (ViT) nor 'visual.attnpool.positional_embedding' (ModifiedResNet) is present");
         }
-        int textWidth = Shape("ln_final.weight")[0];
+        int textWidth = Bounded(Shape("ln_final.weight", 1, "(width)")[0], MaxWidth, "the text width");
         var text = new TextConfig(
-            Shape("positional_embedding")[0],
-            Shape("token_embedding.weight")[0],
+            Bounded(Shape("positional_embedding", 2, "(context length, width)")[0], MaxContextLength, "the context length"),
+            Bounded(Shape("token_embedding.weight", 2, "(vocabulary, width)")[0], MaxVocabulary, "the vocabulary size"),
             textWidth,
             Math.Max(1, textWidth / 64),
-            CountIndices(names, "transformer.resblocks.", ".attn.in_proj_weight"),
-            Shape("transformer.resblocks.0.mlp.c_fc.weight")[0]);
-        return new ClipConfig(Shape("text_projection")[1], vision, text, activation);
+            Bounded(CountIndices(names, "transformer.resblocks.", ".attn.in_proj_weight"), MaxLayers, "the text layer count"),
+            Bounded(Shape("transformer.resblocks.0.mlp.c_fc.weight", 2, "(mlp width, width)")[0], 4 * MaxWidth, "the text MLP width"));
+        int embed = Bounded(Shape("text_projection", 2, "(text width, embed dim)")[1], MaxWidth, "the embedding size");
+        return new ClipConfig(embed, vision, text, activation);
     }
+
+    // Bounds on what a CLIP architecture can need (ViT-bigG/14 is width 1664, 48 layers, 224-448 px,
+    // context 77): an inferred config past them comes from a malformed or hostile file, and building it
+    // would allocate by the config (masks, positions) rather than by the file.
+    private const int MaxWidth = 16_384, MaxLayers = 512, MaxImageSize = 4096, MaxContextLength = 4096, MaxVocabulary = 1 << 20;
 
     /// <summary>The architecture a Hugging Face CLIPConfig describes (HF's CLIPModel is always a ViT).</summary>
     public static ClipConfig FromHuggingFace(HfClipConfig hf)

@@ -1,6 +1,6 @@
 namespace ClipSharp.IO.Pickle;
 
-// The inert values the restricted unpickler builds. Python ints become long (or BigInteger), floats
+// The inert values the restricted unpickler builds. Python ints become long (at most 64-bit; wider ones are refused), floats
 // double, str string, bytes byte[], None null, bool bool, list List<object?>; everything else below.
 // Nothing here can run code: these are plain data holders.
 
@@ -17,7 +17,7 @@ internal sealed class PyTuple(object?[] items)
 internal sealed class PyDict
 {
     private readonly List<KeyValuePair<object, object?>> _items = new();
-    private readonly Dictionary<object, int> _index = new();
+    private readonly Dictionary<object, int> _index = new(SeededKeyComparer.Instance);
 
     public IReadOnlyList<KeyValuePair<object, object?>> Items => _items;
     public int Count => _items.Count;
@@ -94,3 +94,29 @@ internal sealed record StorageRef(DType DType, string Key, string Location, long
 
 /// <summary>A tensor view of a storage: element offset, shape and strides (in elements).</summary>
 internal sealed record TensorRef(StorageRef Storage, long Offset, int[] Shape, long[] Strides);
+
+/// <summary>
+/// Hashes 64-bit integers with the process's random seed (<see cref="HashCode"/>), so a pickle cannot pick
+/// memo keys that all collide (long.GetHashCode is lo ^ hi: (i &lt;&lt; 32 | i) is 0 for every i) and turn
+/// n PUTs into n² work.
+/// </summary>
+internal sealed class SeededLongComparer : IEqualityComparer<long>
+{
+    public static readonly SeededLongComparer Instance = new();
+    public bool Equals(long x, long y) => x == y;
+    // Both halves go into the seeded mix: HashCode.Combine(v) would first fold v with long.GetHashCode and keep its collisions.
+    public int GetHashCode(long v) => HashCode.Combine((int)v, (int)(v >> 32));
+}
+
+/// <summary>Dict keys compared by value; numbers hashed with the process's random seed (see <see cref="SeededLongComparer"/>).</summary>
+internal sealed class SeededKeyComparer : IEqualityComparer<object>
+{
+    public static readonly SeededKeyComparer Instance = new();
+    public new bool Equals(object? x, object? y) => object.Equals(x, y);
+    public int GetHashCode(object o) => o switch
+    {
+        long l => SeededLongComparer.Instance.GetHashCode(l),
+        double d => d == 0 ? 0 : SeededLongComparer.Instance.GetHashCode(BitConverter.DoubleToInt64Bits(d)), // 0.0 equals -0.0
+        _ => o.GetHashCode(), // strings are already seeded; tuples and objects hash by reference
+    };
+}

@@ -64,6 +64,7 @@ internal sealed partial class Unpickler
         long offset = AsLong(a[1], "storage_offset");
         var sizes = AsLongs(a[2], "size");
         var strides = AsLongs(a[3], "stride");
+        if (sizes.Length > MaxRank) throw Fail($"tensor has {sizes.Length} dimensions; expected at most {MaxRank}");
         if (sizes.Length != strides.Length)
             throw Fail($"tensor size has {sizes.Length} dims but stride has {strides.Length}");
         var shape = new int[sizes.Length];
@@ -100,6 +101,9 @@ internal sealed partial class Unpickler
         }
     }
 
+    /// <summary>Most dimensions a tensor may have (CLIP needs 4).</summary>
+    internal const int MaxRank = 8;
+
     private long AsLong(object? o, string what) =>
         o is long v ? v : throw Fail($"tensor {what} must be an integer, found {Describe(o)}");
 
@@ -120,18 +124,24 @@ internal sealed partial class Unpickler
             ? v : throw Fail($"expected an integer, found '{s}'");
     }
 
-    private object ParseLong(string s) =>
-        BigInteger.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v)
-            ? (v >= long.MinValue && v <= long.MaxValue ? (long)v : v)
-            : throw Fail($"expected an integer, found '{s}'");
+    /// <summary>Protocol-0 LONG ("123L"): 64-bit only, like LONG1/LONG4.</summary>
+    private long ParseLong(string s) =>
+        long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw Fail($"expected an integer of at most {MaxIntegerBytes} bytes, found '{(s.Length > 40 ? s[..40] + "..." : s)}'");
+
+    private double ParseFloat(string s) =>
+        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw Fail($"FLOAT argument '{(s.Length > 40 ? s[..40] + "..." : s)}' is not a number");
 
     private string ParseQuoted(string s)
     {
-        if (s.Length >= 2 && (s[0] == '\'' || s[0] == '"') && s[^1] == s[0]) return Unescape(s[1..^1]);
+        if (s.Length >= 2 && (s[0] == '\'' || s[0] == '"') && s[^1] == s[0]) return Unescape(s[1..^1], "STRING");
         throw Fail($"STRING argument is not quoted: {s}");
     }
 
-    private static string Unescape(string s)
+    private string Unescape(string s, string op)
     {
         if (!s.Contains('\\')) return s;
         var sb = new StringBuilder(s.Length);
@@ -144,12 +154,23 @@ internal sealed partial class Unpickler
                 case 'n': sb.Append('\n'); break;
                 case 't': sb.Append('\t'); break;
                 case 'r': sb.Append('\r'); break;
-                case 'x' when i + 2 < s.Length: sb.Append((char)Convert.ToInt32(s.Substring(i + 1, 2), 16)); i += 2; break;
-                case 'u' when i + 4 < s.Length: sb.Append((char)Convert.ToInt32(s.Substring(i + 1, 4), 16)); i += 4; break;
+                case 'x': sb.Append((char)Hex(s, i + 1, 2, op)); i += 2; break;
+                case 'u': sb.Append((char)Hex(s, i + 1, 4, op)); i += 4; break;
+                case 'U':
+                    int cp = Hex(s, i + 1, 8, op);
+                    if (cp > 0x10FFFF || cp is >= 0xD800 and <= 0xDFFF) throw Fail($"{op}: escape \\U{cp:X8} is not a Unicode code point");
+                    sb.Append(char.ConvertFromUtf32(cp)); i += 8; break;
                 default: sb.Append(c); break;
             }
         }
         return sb.ToString();
+    }
+
+    private int Hex(string s, int at, int digits, string op)
+    {
+        if (at + digits > s.Length || !int.TryParse(s.AsSpan(at, digits), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int v))
+            throw Fail($"{op}: bad escape '\\{s[at - 1]}{s[at..Math.Min(s.Length, at + digits)]}'; expected {digits} hex digits");
+        return v;
     }
 
     // ---- errors ----

@@ -22,9 +22,16 @@ internal sealed partial class Unpickler
     private readonly Func<object?, object?> _persistentLoad;
     private readonly List<object?> _stack = new();
     private readonly List<int> _marks = new();
-    private readonly Dictionary<long, object?> _memo = new();
+    // Keys hashed with a per-process seed: hand-picked memo keys cannot all land in one bucket.
+    private readonly Dictionary<long, object?> _memo = new(SeededLongComparer.Instance);
     private int _pos;
     private int _opStart;
+
+    /// <summary>Widest integer accepted (LONG1/LONG4 bytes): 64-bit covers every size, stride and offset.</summary>
+    internal const int MaxIntegerBytes = 8;
+
+    /// <summary>Most MARKs open at once (torch.save nests a few per tensor).</summary>
+    internal const int MaxMarks = 10_000;
 
     /// <param name="source">File name for messages.</param>
     /// <param name="entry">Archive entry (e.g. "archive/data.pkl") for messages.</param>
@@ -65,7 +72,10 @@ internal sealed partial class Unpickler
                 if (proto > 5) throw Fail($"pickle protocol {proto}; expected 0..5");
                 break;
             case 0x95: Skip(8); break; // FRAME: a length hint only
-            case (byte)'(': _marks.Add(_stack.Count); break; // MARK
+            case (byte)'(': // MARK
+                if (_marks.Count >= MaxMarks) throw Fail($"more than {MaxMarks} nested MARKs; a state dict needs a handful");
+                _marks.Add(_stack.Count);
+                break;
             case (byte)'0': Pop(); break; // POP
             case (byte)'1': PopMark(); break; // POP_MARK
             case (byte)'2': Push(Peek()); break; // DUP
@@ -80,13 +90,13 @@ internal sealed partial class Unpickler
             case (byte)'L': Push(ParseLong(ReadLine().TrimEnd('L'))); break;
             case 0x8a: Push(ReadLong(ReadByte())); break; // LONG1
             case 0x8b: Push(ReadLong(ReadLength(4))); break; // LONG4
-            case (byte)'F': Push(double.Parse(ReadLine(), CultureInfo.InvariantCulture)); break;
+            case (byte)'F': Push(ParseFloat(ReadLine())); break;
             case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(Take(8))); break;
 
             case (byte)'S': Push(ParseQuoted(ReadLine())); break; // STRING (protocol 0)
             case (byte)'T': Push(Latin1(Take(ReadLength(4)))); break; // BINSTRING
             case (byte)'U': Push(Latin1(Take(ReadByte()))); break; // SHORT_BINSTRING
-            case (byte)'V': Push(Unescape(ReadLine())); break; // UNICODE (raw-unicode-escape)
+            case (byte)'V': Push(Unescape(ReadLine(), "UNICODE")); break; // UNICODE (raw-unicode-escape)
             case (byte)'X': Push(Utf8(Take(ReadLength(4)))); break; // BINUNICODE
             case 0x8c: Push(Utf8(Take(ReadByte()))); break; // SHORT_BINUNICODE
             case 0x8d: Push(Utf8(Take(ReadLength(8)))); break; // BINUNICODE8
@@ -240,12 +250,20 @@ internal sealed partial class Unpickler
         return s;
     }
 
-    private object ReadLong(long count)
+    /// <summary>
+    /// LONG1/LONG4: a little-endian two's-complement integer of <paramref name="count"/> bytes. Nothing in a
+    /// state dict (sizes, strides, offsets, numels, versions) needs more than 8 bytes, so wider ones are
+    /// refused before their bytes are read (a 100 MB LONG4 costs nothing).
+    /// </summary>
+    private long ReadLong(long count)
     {
+        if (count > MaxIntegerBytes)
+            throw Fail($"integer of {count} bytes; a state dict needs at most {MaxIntegerBytes}-byte integers");
         var bytes = Take(count);
         if (bytes.Length == 0) return 0L;
-        var big = new BigInteger(bytes, isUnsigned: false, isBigEndian: false);
-        return big >= long.MinValue && big <= long.MaxValue ? (long)big : big;
+        long v = (sbyte)bytes[^1] < 0 ? -1L : 0L; // sign extension
+        for (int i = bytes.Length - 1; i >= 0; i--) v = (v << 8) | bytes[i];
+        return v;
     }
 
     private static string Utf8(ReadOnlySpan<byte> b) => Encoding.UTF8.GetString(b);

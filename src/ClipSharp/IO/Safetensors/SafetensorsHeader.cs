@@ -23,8 +23,11 @@ public sealed record SafetensorsEntry(string Name, DType DType, int[] Shape, lon
 /// </summary>
 public sealed class SafetensorsHeader
 {
-    /// <summary>Largest header we accept (the reference implementation's limit).</summary>
-    public const long MaxHeaderBytes = 100_000_000;
+    /// <summary>
+    /// Largest header we accept. The reference allows 100 MB, but parsing that much JSON costs several
+    /// times its size in memory; CLIP headers are ~50 KB and the largest LLM headers ~2 MB.
+    /// </summary>
+    public const long MaxHeaderBytes = 16 << 20;
 
     /// <summary>Entries in header order.</summary>
     public IReadOnlyList<SafetensorsEntry> Entries { get; }
@@ -65,6 +68,11 @@ public sealed class SafetensorsHeader
     {
         long dataStart = 8 + json.Length;
         long dataLength = fileLength - dataStart;
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            int bad = FirstInvalidUtf8(json);
+            throw new CheckpointException(source, $"header (bytes 8..{dataStart}) is not valid UTF-8 (first bad byte at {8 + bad}); expected UTF-8 JSON");
+        }
         JsonDocument doc;
         try
         {
@@ -94,6 +102,12 @@ public sealed class SafetensorsHeader
             CheckOffsets(source, entries, dataLength);
             return new SafetensorsHeader(entries, metadata, dataStart);
         }
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        var status = System.Text.Unicode.Utf8.ToUtf16(bytes, new char[bytes.Length], out int read, out _, replaceInvalidSequences: false);
+        return status == System.Buffers.OperationStatus.Done ? bytes.Length : read;
     }
 
     private static void ReadMetadata(string source, JsonElement value, Dictionary<string, string> metadata)

@@ -14,6 +14,19 @@ internal sealed class TorchArchive : IDisposable
 {
     private const int ChunkBytes = 1 << 20;
 
+    /// <summary>Largest pickle (data.pkl, constants.pkl) read; real ones are well under 1 MB.</summary>
+    public const int MaxPickleBytes = 64 << 20;
+
+    /// <summary>Most zip entries accepted (ViT-L/14 as TorchScript has under 1,000), checked before the directory is read.</summary>
+    public const long MaxEntries = 100_000;
+
+    /// <summary>Largest central directory accepted (about 25,000 entries with long names).</summary>
+    public const long MaxDirectoryBytes = 4 << 20;
+
+    /// <summary>An entry may expand at most this much when inflated (torch.save stores entries uncompressed; deflated weights shrink ~1.1×).</summary>
+    public const long MaxCompressionRatio = 32;
+
+
     private readonly ZipArchive _zip;
     private readonly Dictionary<string, ZipArchiveEntry> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StorageRef> _storages = new(StringComparer.Ordinal);
@@ -38,7 +51,17 @@ internal sealed class TorchArchive : IDisposable
         ZipArchive zip;
         try
         {
-            zip = new ZipArchive(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read), ZipArchiveMode.Read, leaveOpen: false);
+            var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            try
+            {
+                ZipDirectory.CheckEntryCount(path, fs, MaxEntries, MaxDirectoryBytes);
+            }
+            catch
+            {
+                fs.Dispose();
+                throw;
+            }
+            zip = new ZipArchive(fs, ZipArchiveMode.Read, leaveOpen: false);
         }
         catch (InvalidDataException e)
         {
@@ -88,6 +111,7 @@ internal sealed class TorchArchive : IDisposable
             throw new CheckpointException(Path, $"missing zip entry '{name}'");
         if (entry.Length > maxBytes)
             throw new CheckpointException(Path, $"zip entry '{name}' is {entry.Length} bytes; expected at most {maxBytes}");
+        CheckExpansion(name, entry);
         try
         {
             using var s = entry.Open();
@@ -110,7 +134,7 @@ internal sealed class TorchArchive : IDisposable
     /// </summary>
     public object? Unpickle(string pickle, PickleMode mode, string storageFolder = "data")
     {
-        var bytes = ReadEntry(pickle, 256 << 20);
+        var bytes = ReadEntry(pickle, MaxPickleBytes);
         var entry = EntryName(pickle);
         return new Unpickler(Path, entry, bytes, mode, id => PersistentLoad(entry, storageFolder, id)).Load();
     }
@@ -123,6 +147,8 @@ internal sealed class TorchArchive : IDisposable
             throw new CheckpointException(Path, $"{entry}: storage type {Unpickler.Describe(t[1])}; expected torch.HalfStorage, torch.FloatStorage, ...");
         if (t[2] is not string key || t[3] is not string location || t[4] is not long numel || numel < 0)
             throw new CheckpointException(Path, $"{entry}: malformed storage id (key {Unpickler.Describe(t[2])}, location {Unpickler.Describe(t[3])}, numel {Unpickler.Describe(t[4])})");
+        if (numel > Array.MaxLength)
+            throw new CheckpointException(Path, $"{entry}: storage '{key}' declares {numel} elements; expected at most {Array.MaxLength} (one array)");
         if (key.Contains('/') || key.Contains('\\') || key.Contains(".."))
             throw new CheckpointException(Path, $"{entry}: storage key '{key}' is not a plain name");
         string full = $"{folder}/{key}";
@@ -148,6 +174,7 @@ internal sealed class TorchArchive : IDisposable
             throw new CheckpointException(Path, $"storage '{name}': entry holds {entry.Length} bytes; expected {storage.Numel} × {storage.DType.Size()} = {expected} ({storage.DType.Name()})");
         if (storage.Numel > Array.MaxLength)
             throw new CheckpointException(Path, $"storage '{name}': {storage.Numel} elements is more than one array can hold");
+        CheckExpansion(name, entry);
         var result = new float[storage.Numel];
         int size = storage.DType.Size();
         var buffer = new byte[ChunkBytes / size * size];
@@ -173,25 +200,48 @@ internal sealed class TorchArchive : IDisposable
     }
 
     /// <summary>
-    /// Checks that <paramref name="t"/> (called <paramref name="name"/>) stays inside its storage and
-    /// returns the element count it spans; throws naming the tensor otherwise.
+    /// Checks that <paramref name="t"/> (called <paramref name="name"/>) stays inside its storage, never
+    /// repeats a storage element (stride-0 and other expanding views would materialise far more than the
+    /// file holds) and has at most <see cref="Array.MaxLength"/> elements; returns its element count.
+    /// Throws naming the tensor otherwise. All arithmetic is bounded: no product can wrap.
     /// </summary>
-    public long CheckView(string name, TensorRef t)
+    public int CheckView(string name, TensorRef t)
     {
-        long last = t.Offset;
-        bool empty = false;
-        for (int i = 0; i < t.Shape.Length; i++)
+        string What() => $"tensor '{name}': shape {Tensor.FormatShape(t.Shape)} with strides ({string.Join(", ", t.Strides)}) at offset {t.Offset}";
+        if (!Tensor.TryProduct(t.Shape, out int count))
+            throw new CheckpointException(Path, $"tensor '{name}': shape {Tensor.FormatShape(t.Shape)} has more than {Array.MaxLength} elements");
+        if (count == 0) return 0;
+        long numel = t.Storage.Numel;
+        if (t.Offset >= numel)
+            throw new CheckpointException(Path, $"{What()} starts past the end of storage '{t.Storage.Key}' ({numel} elements)");
+        // Dimensions of size > 1 by increasing stride: each stride must step past everything the smaller
+        // ones span, or two indices land on one element.
+        var dims = Enumerable.Range(0, t.Shape.Length).Where(i => t.Shape[i] > 1).OrderBy(i => t.Strides[i]).ToArray();
+        long span = 1; // elements covered by the dims so far, from the first to the last, inclusive
+        foreach (int i in dims)
         {
-            if (t.Shape[i] == 0) empty = true;
-            else last += (t.Shape[i] - 1) * t.Strides[i];
+            if (t.Strides[i] < span)
+                throw new CheckpointException(Path,
+                    $"{What()} reads storage elements more than once (an expanding view, e.g. a stride-0 expand); refusing to materialise it");
+            if (t.Strides[i] >= numel) // cannot fit even one step (and keeps the product below 2^62)
+                throw new CheckpointException(Path, $"{What()} reaches past the end of storage '{t.Storage.Key}' ({numel} elements)");
+            span += (t.Shape[i] - 1) * t.Strides[i];
+            if (t.Offset + span > numel)
+                throw new CheckpointException(Path, $"{What()} reaches element {t.Offset + span - 1} but storage '{t.Storage.Key}' holds {numel}");
         }
-        if (!empty && last >= t.Storage.Numel)
-            throw new CheckpointException(Path,
-                $"tensor '{name}': shape {Tensor.FormatShape(t.Shape)} with strides ({string.Join(", ", t.Strides)}) at offset {t.Offset} reaches element {last} but storage '{t.Storage.Key}' holds {t.Storage.Numel}");
-        if ((long)Tensor.Product(t.Shape) > Array.MaxLength)
-            throw new CheckpointException(Path, $"tensor '{name}': shape {Tensor.FormatShape(t.Shape)} is too large");
-        return last;
+        return count;
     }
+
+    /// <summary>Refuses an entry whose declared size is out of proportion to its compressed bytes (a zip bomb).</summary>
+    private void CheckExpansion(string name, ZipArchiveEntry entry)
+    {
+        if (entry.Length > (64 << 10) + MaxCompressionRatio * entry.CompressedLength)
+            throw new CheckpointException(Path,
+                $"zip entry '{name}' inflates from {entry.CompressedLength} to {entry.Length} bytes (more than {MaxCompressionRatio}× its compressed size); refusing a compression bomb");
+    }
+
+    /// <summary>The file's size in bytes (what allocation budgets are measured against).</summary>
+    public long FileLength => new FileInfo(Path).Length;
 
     /// <summary>
     /// A dense float32 tensor for view <paramref name="t"/> of an already converted storage: the storage
