@@ -165,16 +165,17 @@ public class SiglipCommandTests
     }
 
     [Fact]
-    public void IndexAndSearchWorkOnASiglipModelByCosine()
+    public void IndexSearchAndDupesWorkOnASiglipModelByCosine()
     {
         using var tmp = new CliHarness.TempDir();
         var root = tmp.File("photos");
         Directory.CreateDirectory(root);
         foreach (var name in Images) File.Copy(ImagePath(name), Path.Combine(root, name + ".png"));
+        File.Copy(ImagePath("wide"), Path.Combine(root, "wide-copy.png"));
         var dir = Dir("siglip-fixres");
         var (code, stdout, err) = CliHarness.Run("index", root, "--model", dir);
         Assert.True(code == 0, err);
-        Assert.Contains($"{Images.Length} added", stdout);
+        Assert.Contains($"{Images.Length + 1} added", stdout);
         var (code2, hits, err2) = CliHarness.Run("search", "--dir", root, "--image", Path.Combine(root, "rocket.png"), "--top", "2", "--json");
         Assert.True(code2 == 0, err2);
         var first = JsonDocument.Parse(hits.Split('\n')[0]).RootElement;
@@ -183,8 +184,13 @@ public class SiglipCommandTests
         var (code3, textHits, err3) = CliHarness.Run("search", "a photo of a rocket", "--dir", root, "--top", "10", "--json");
         Assert.True(code3 == 0, err3);
         var scores = textHits.Trim().Split('\n').Select(l => JsonDocument.Parse(l).RootElement.GetProperty("score").GetSingle()).ToArray();
-        Assert.Equal(Images.Length, scores.Length);
+        Assert.Equal(Images.Length + 1, scores.Length);
         Assert.Equal(scores.OrderByDescending(x => x), scores);
         Assert.All(scores, x => Assert.InRange(x, -1.0001f, 1.0001f));
+        // The exact copy is the one duplicate group.
+        var (code4, dupes, err4) = CliHarness.Run("dupes", "--dir", root, "--threshold", "0.999");
+        Assert.True(code4 == 0, err4);
+        Assert.Contains("wide-copy.png", dupes);
+        Assert.DoesNotContain("rocket.png", dupes);
     }
 }
