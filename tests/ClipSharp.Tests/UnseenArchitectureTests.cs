@@ -11,7 +11,7 @@ namespace ClipSharp.Tests;
 /// </summary>
 public class UnseenArchitectureTests
 {
-    public static TheoryData<string> Models => new() { "vit-b3-p14", "vit-gelu-p4", "rn-2121", "rn-1211" };
+    public static TheoryData<string> Models => new() { "vit-b3-p14", "vit-gelu-p4", "rn-2121", "rn-1211", "rn-2121-w32", "rn-1211-w24" };
 
     private static string Dir(string name)
     {

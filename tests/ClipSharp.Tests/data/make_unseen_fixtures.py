@@ -7,7 +7,7 @@ fp16 as published checkpoints are. Outputs per model: model.safetensors (OpenAI 
 config.json (OpenCLIP schema), expected.safetensors (pixel_values, tokens, image_features,
 text_features, logits_per_image).
 
-Run with Debian's PyTorch:  /usr/bin/python3 make_unseen_fixtures.py OUTDIR
+Run with Debian's PyTorch:  /usr/bin/python3 make_unseen_fixtures.py OUTDIR [NAME...]  (names: only those models)
 """
 import os, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools"))
@@ -48,6 +48,16 @@ CONFIGS = {
     "rn-1211": {"embed_dim": 24, "quick_gelu": True,
                 "vision_cfg": {"image_size": 64, "layers": [1, 2, 1, 1], "width": 16},
                 "text_cfg": {"context_length": 24, "vocab_size": 120, "width": 128, "heads": 2, "layers": 1}},
+    # Training-parity shapes for BatchNorm and the strided stem (issue 17 item 4): wider stages, odd widths.
+    "rn-2121-w32": {"embed_dim": 80, "quick_gelu": True,
+                    "vision_cfg": {"image_size": 96, "layers": [2, 1, 2, 1], "width": 32},
+                    "text_cfg": {"context_length": 12, "vocab_size": 90, "width": 64, "heads": 1, "layers": 1}},
+    "rn-1211-w24": {"embed_dim": 56, "quick_gelu": True,
+                    "vision_cfg": {"image_size": 64, "layers": [1, 2, 1, 1], "width": 24},
+                    "text_cfg": {"context_length": 10, "vocab_size": 80, "width": 64, "heads": 1, "layers": 1}},
+    "rn-1112-w20": {"embed_dim": 36, "quick_gelu": True,
+                    "vision_cfg": {"image_size": 64, "layers": [1, 1, 1, 2], "width": 20},
+                    "text_cfg": {"context_length": 8, "vocab_size": 70, "width": 64, "heads": 1, "layers": 1}},
 }
 
 
@@ -79,9 +89,10 @@ def capture_stages(model, tokens):
     return stages, hooks
 
 
-def main(out):
-
+def main(out, only=None):
     for seed, (name, cfg) in enumerate(CONFIGS.items()):
+        if only and name not in only:
+            continue
         torch.manual_seed(100 + seed)
         gen = torch.Generator().manual_seed(200 + seed)
         model = Clip(cfg).eval()
@@ -113,4 +124,4 @@ def main(out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2:])

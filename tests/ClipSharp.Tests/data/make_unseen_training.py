@@ -13,7 +13,7 @@ selecting the rows), so the files stay small; a comparison samples its own tenso
 eps 1e-6, weight decay 0.2 on parameters with 2+ dimensions whose name contains none of bn, ln, bias,
 logit_scale; logit_scale clamped to [0, ln 100] after each step.
 
-Run with Debian's PyTorch:  /usr/bin/python3 make_unseen_training.py OUTDIR
+Run with Debian's PyTorch:  /usr/bin/python3 make_unseen_training.py OUTDIR [NAME...]  (names: only those models)
 """
 import os, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools"))
@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch_clip import Clip, load_safetensors, save_safetensors
 
-NAMES = ["vit-b3-p14", "vit-gelu-p4", "rn-2121", "rn-1211"]
+NAMES = ["vit-b3-p14", "vit-gelu-p4", "rn-2121", "rn-1211", "rn-2121-w32", "rn-1211-w24", "rn-1112-w20"]
 
 
 SAMPLE = 1024
@@ -84,6 +84,39 @@ def optimiser(params):
                              lr=1e-3, betas=(0.9, 0.98), eps=1e-6)
 
 
+# Models judged on gradients alone (UnseenResNetGradientParityTests, bar 1e-4 of each gradient's norm): their
+# batch is the first on which PyTorch's float32 and float64 loss0 agree within 2e-6 and every gradient within
+# 2e-5 of its norm. They also hold grad64.NAME: PyTorch's float64 gradients (sampled, stored as float32), the
+# exact answer to judge both float32 implementations by. Their three AdamW steps are still written, but these wider towers are chaotic over the steps
+# (float32 vs float64 losses after them differ by 1e-4 to 6e-3 on 12 of 12 candidate batches of rn-2121-w32).
+GRADIENT_ONLY = {"rn-2121-w32", "rn-1211-w24", "rn-1112-w20"}
+
+
+def gradients(model, pixels, tokens):
+    loss = loss_of(model, pixels, tokens)
+    loss.backward()
+    return loss.item(), OrderedDict((k, p.grad.double()) for k, p in model.named_parameters())
+
+
+def gradient_agreement(d, cfg, pixels, tokens):
+    l32, g32 = gradients(load(d, cfg, torch.float32), pixels, tokens)
+    l64, g64 = gradients(load(d, cfg, torch.float64), pixels.double(), tokens)
+    worst = max((float((g32[k] - g64[k]).norm() / g64[k].norm()), k) for k in g64
+                if g64[k].norm() > 1e-6 * math.sqrt(sum(float(v.norm()) ** 2 for v in g64.values()))
+                and not k.endswith(("k_proj.bias", "in_proj_bias")))
+    return abs(l32 - l64) / abs(l64), worst
+
+
+def well_conditioned_gradients(d, cfg, first_seed):
+    for seed in range(first_seed, first_seed + 20):
+        pixels, tokens = batch_for(cfg, seed)
+        loss, (worst, name) = gradient_agreement(d, cfg, pixels, tokens)
+        if loss <= 2e-6 and worst <= 2e-5:
+            return seed, pixels, tokens, worst
+        print(f"  batch seed {seed}: float32 vs float64 loss0 {loss:.1e}, worst gradient {name} {worst:.1e}, next")
+    raise RuntimeError("no well-conditioned batch among 20 candidates")
+
+
 def well_conditioned_batch(d, cfg, first_seed):
     """The first candidate batch on which PyTorch agrees with itself: the three losses in float32 and in
     float64 within 2e-5 relative. A trajectory on which float32 rounding alone moves the result further
@@ -99,13 +132,16 @@ def well_conditioned_batch(d, cfg, first_seed):
     raise RuntimeError("no well-conditioned batch among 20 candidates")
 
 
-def main(out):
+def main(out, only=None):
     torch.set_num_threads(1)
     for index, name in enumerate(NAMES):
+        if only and name not in only:
+            continue
         d = os.path.join(out, name)
         cfg = json.load(open(os.path.join(d, "config.json")))
-        seed, pixels, tokens, agreement = well_conditioned_batch(d, cfg, 300 + 100 * index)
-        print(f"{name}: batch seed {seed}, float32 vs float64 losses within {agreement:.1e}")
+        pick = well_conditioned_gradients if name in GRADIENT_ONLY else well_conditioned_batch
+        seed, pixels, tokens, agreement = pick(d, cfg, 300 + 100 * index)
+        print(f"{name}: batch seed {seed}, float32 vs float64 {'worst gradient' if name in GRADIENT_ONLY else 'losses'} within {agreement:.1e}")
         model = load(d, cfg, torch.float32)
         rows = sorted(set(range(64)) | set(tokens.flatten().tolist()))
         params = OrderedDict((k, p) for k, p in model.named_parameters())
@@ -121,6 +157,9 @@ def main(out):
         result["token_embedding.rows"] = torch.tensor(rows, dtype=torch.int32)
         for k, p in params.items():
             result["grad." + k] = kept(k, p.grad)
+        if name in GRADIENT_ONLY:
+            for k, g in gradients(load(d, cfg, torch.float64), pixels.double(), tokens)[1].items():
+                result["grad64." + k] = kept(k, g).float()
         losses = three_losses(model, pixels, tokens)
         result["losses"] = torch.tensor(losses, dtype=torch.float32)
         for k, p in params.items():
@@ -130,4 +169,4 @@ def main(out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2:])

@@ -158,7 +158,7 @@ internal sealed partial class Unpickler
                 case 'u': sb.Append((char)Hex(s, i + 1, 4, op)); i += 4; break;
                 case 'U':
                     int cp = Hex(s, i + 1, 8, op);
-                    if (cp > 0x10FFFF || cp is >= 0xD800 and <= 0xDFFF) throw Fail($"{op}: escape \\U{cp:X8} is not a Unicode code point");
+                    if (cp is < 0 or > 0x10FFFF or (>= 0xD800 and <= 0xDFFF)) throw Fail($"{op}: escape \\U{cp:X8} is not a Unicode code point");
                     sb.Append(char.ConvertFromUtf32(cp)); i += 8; break;
                 default: sb.Append(c); break;
             }
