@@ -101,7 +101,7 @@ public sealed partial class ClipPipeline
             {
                 var batch = new Tensor(good.Length, 3, r, r);
                 for (int j = 0; j < good.Length; j++) pixels.AsSpan(good[j] * len, len).CopyTo(batch.Span.Slice(j * len, len));
-                chunks.Add(Model.EncodeImage(Context, batch));
+                chunks.Add(Encoder.EncodeImage(Context, batch));
                 okPaths.AddRange(good.Select(i => paths[start + i]));
             }
             done += count;

@@ -76,7 +76,7 @@ public sealed partial class ClipPipeline
         {
             var batch = new Tensor(good.Length, 3, r, r);
             for (int i = 0; i < good.Length; i++) good[i].Pixels.AsSpan().CopyTo(batch.Span.Slice(i * len, len));
-            var f = Model.EncodeImage(Context, batch);
+            var f = Encoder.EncodeImage(Context, batch);
             int e = f.Shape[1];
             features = Enumerable.Range(0, good.Length).Select(i => f.Span.Slice(i * e, e).ToArray()).ToArray();
         }

@@ -1,4 +1,5 @@
 using ClipSharp.Models;
+using ClipSharp.Models.Siglip;
 using ClipSharp.Pretrained;
 using ClipSharp.Tensors;
 using ClipSharp.Text;
@@ -12,8 +13,22 @@ namespace ClipSharp;
 /// </summary>
 public sealed partial class ClipPipeline
 {
-    public ClipModel Model { get; }
-    public ClipTokenizer Tokenizer { get; }
+    /// <summary>The model behind this pipeline, whatever its family (CLIP, SigLIP): what encoding and scoring use.</summary>
+    public IImageTextEncoder Encoder { get; }
+
+    /// <summary>The checkpoint's own tokenizer (CLIP BPE, SigLIP SentencePiece).</summary>
+    public ITextTokenizer TextTokenizer { get; }
+
+    /// <summary>How this model's logits become probabilities (CLIP softmax over labels, SigLIP per-pair sigmoid).</summary>
+    public ScoreKind Scoring => Encoder.Scoring;
+
+    /// <summary>The CLIP model, for the CLIP-only parts (training, conversion); a SigLIP pipeline says which command lacks support.</summary>
+    public ClipModel Model => Encoder as ClipModel
+        ?? throw new NotSupportedException($"{ModelPath}: a {Encoder.Family} model; this operation supports CLIP models only so far");
+
+    /// <summary>The CLIP tokenizer, for the CLIP-only parts; see <see cref="TextTokenizer"/>.</summary>
+    public ClipTokenizer Tokenizer => TextTokenizer as ClipTokenizer
+        ?? throw new NotSupportedException($"{ModelPath}: a {Encoder.Family} model has no CLIP tokenizer; this operation supports CLIP models only so far");
 
     /// <summary>The context every forward of this pipeline runs on: the caller's threads and ISA, with this pipeline's own prepared weights.</summary>
     public ComputeContext Context { get; }
@@ -34,20 +49,24 @@ public sealed partial class ClipPipeline
     public string OutputId => Precision == Precision.Int8 ? ModelId + "|int8" : ModelId;
 
     public ClipPipeline(ClipModel model, ClipTokenizer tokenizer, ComputeContext context, string modelPath, Precision precision = Precision.Float32)
+        : this((IImageTextEncoder)model, tokenizer, context, modelPath, precision) { }
+
+    /// <summary>A pipeline on any family's model with its tokenizer (see <see cref="FromPretrained"/> for loading both from a checkpoint).</summary>
+    public ClipPipeline(IImageTextEncoder model, ITextTokenizer tokenizer, ComputeContext context, string modelPath, Precision precision = Precision.Float32)
     {
-        Model = model;
-        Tokenizer = tokenizer;
+        Encoder = model;
+        TextTokenizer = tokenizer;
         ModelPath = modelPath;
         Precision = precision;
         ModelId = File.Exists(modelPath) || Directory.Exists(modelPath) ? ModelIdentity.For(modelPath) : "path:" + modelPath;
-        ImageConfig = Imaging.Preprocessing.PreprocessConfig.Clip(model.Config.Vision.ImageSize);
+        ImageConfig = Imaging.Preprocessing.PreprocessConfig.Clip(model.ImageSize);
         Context = context.WithWeights(model.PrepareForInference(precision, context));
     }
 
     /// <summary>A copy sharing <paramref name="other"/>'s session (prepared weights are not rebuilt).</summary>
     private ClipPipeline(ClipPipeline other)
     {
-        (Model, Tokenizer, Context, ModelPath, ModelId, Precision) = (other.Model, other.Tokenizer, other.Context, other.ModelPath, other.ModelId, other.Precision);
+        (Encoder, TextTokenizer, Context, ModelPath, ModelId, Precision) = (other.Encoder, other.TextTokenizer, other.Context, other.ModelPath, other.ModelId, other.Precision);
         (ImageConfig, DraftDecoding) = (other.ImageConfig, other.DraftDecoding);
     }
 
@@ -65,7 +84,9 @@ public sealed partial class ClipPipeline
     {
         options ??= new PipelineOptions();
         var path = await ModelResolver.ResolveAsync(nameOrPathOrHfId, options.Hub, options.Progress, ct).ConfigureAwait(false);
-        var pipeline = FromPath(path, ModelLoader.Load(path), options.Context ?? ComputeContext.Default, options.Precision);
+        var pipeline = Directory.Exists(path) && SiglipConfig.IsSiglipConfig(Path.Combine(path, "config.json"))
+            ? FromSiglipDirectory(path, options.Context ?? ComputeContext.Default, options.Precision)
+            : FromPath(path, ModelLoader.Load(path), options.Context ?? ComputeContext.Default, options.Precision);
         return options.DraftDecoding ? pipeline.WithDraftDecoding() : pipeline;
     }
 
@@ -86,15 +107,31 @@ public sealed partial class ClipPipeline
         };
     }
 
+    /// <summary>A SigLIP / SigLIP 2 FixRes directory: config.json, model.safetensors, spiece.model or tokenizer.model, preprocessor_config.json.</summary>
+    private static ClipPipeline FromSiglipDirectory(string dir, ComputeContext context, Precision precision)
+    {
+        var model = SiglipModel.Load(dir);
+        if (model.Config.Vision.NaFlex)
+            throw new NotSupportedException($"{dir}: a SigLIP 2 NaFlex model; the pipeline and commands take FixRes SigLIP models only so far (the library's SiglipModel.EncodeImagePatches runs NaFlex)");
+        return new(model, Text.SentencePiece.SiglipTokenizer.FromDirectory(dir), context, dir, precision)
+        {
+            ImageConfig = DefaultImageConfig(dir, model.Config.Vision.ImageSize),
+        };
+    }
+
     /// <summary>The same weights at another precision: a new session on the same loaded model.</summary>
     public ClipPipeline WithPrecision(Precision precision, ComputeContext? context = null) =>
-        new(Model, Tokenizer, context ?? Context, ModelPath, precision) { ModelId = ModelId, ImageConfig = ImageConfig, DraftDecoding = DraftDecoding };
+        new(Encoder, TextTokenizer, context ?? Context, ModelPath, precision) { ModelId = ModelId, ImageConfig = ImageConfig, DraftDecoding = DraftDecoding };
 
     /// <summary>
-    /// Similarity logits (N, M) = exp(logit_scale) · cos(image_i, text_j), the model's own scoring
-    /// (softmax over texts gives zero-shot probabilities). Features need not be normalised.
+    /// Similarity logits (N, M), the model's own scoring: CLIP exp(logit_scale) · cos(image_i, text_j) (softmax over
+    /// texts gives zero-shot probabilities), SigLIP exp(logit_scale) · cos + logit_bias (a sigmoid per pair).
+    /// Features need not be normalised.
     /// </summary>
-    public Tensor Score(Tensor imageFeatures, Tensor textFeatures) => Model.Logits(Context, imageFeatures, textFeatures);
+    public Tensor Score(Tensor imageFeatures, Tensor textFeatures) => Encoder.Logits(Context, imageFeatures, textFeatures);
+
+    /// <summary><see cref="Score"/> logits → probabilities as the model family defines them (see <see cref="Scoring"/>).</summary>
+    public Tensor Probabilities(Tensor logits) => Encoder.Probabilities(logits);
 
     /// <summary>(N, M) cosine similarities of two sets of features (no logit scale), e.g. for thresholds.</summary>
     public Tensor Cosine(Tensor a, Tensor b) => ClipModel.CosineSimilarities(Context, a, b);
@@ -113,11 +150,16 @@ public sealed partial class ClipPipeline
     /// <summary>Text features (M, E), unnormalised; over-long texts are truncated when <paramref name="truncate"/>.</summary>
     public Tensor EncodeTexts(IReadOnlyList<string> texts, bool truncate = true, int batchSize = 256)
     {
-        int l = Model.Config.Text.ContextLength;
-        var rows = Tokenizer.Encode(texts, l, truncate);
+        int l = Encoder.ContextLength;
         var ids = new int[texts.Count * l];
-        Buffer.BlockCopy(rows, 0, ids, 0, ids.Length * sizeof(int));
-        return Batched(texts.Count, batchSize, (start, count) => Model.EncodeText(Context, ids.AsSpan(start * l, count * l), count));
+        if (TextTokenizer is ClipTokenizer clip)
+        {
+            var rows = clip.Encode(texts, l, truncate);
+            Buffer.BlockCopy(rows, 0, ids, 0, ids.Length * sizeof(int));
+        }
+        else
+            for (int i = 0; i < texts.Count; i++) TextTokenizer.EncodeRow(texts[i], ids.AsSpan(i * l, l), truncate, i);
+        return Batched(texts.Count, batchSize, (start, count) => Encoder.EncodeText(Context, ids.AsSpan(start * l, count * l), count));
     }
 
     /// <summary>Runs <paramref name="encode"/> over [0, n) in chunks and stacks the (count, E) results.</summary>

@@ -30,7 +30,9 @@ internal static class ClassifyCommand
             var result = pipeline.EncodeImageFiles(paths, batchSize: parse.GetValue(model.Batch));
             ModelOptions.ReportFailures(result.Failures);
             if (result.Features is null) throw new InvalidDataException("none of the images could be read");
-            var probs = classifier.Probabilities(pipeline.Context, result.Features);
+            var probs = classifier.Probabilities(pipeline.Context, result.Features, pipeline.Encoder);
+            bool sigmoid = pipeline.Scoring == ScoreKind.Sigmoid;
+            if (sigmoid && !parse.GetValue(json)) Console.WriteLine("# probabilities: sigmoid, independent per label (a row need not sum to 1)");
             int k = labelList.Count, n = result.Paths.Count, topK = Math.Max(1, parse.GetValue(top));
             for (int i = 0; i < n; i++)
             {
@@ -39,6 +41,7 @@ internal static class ClassifyCommand
                     Console.WriteLine(JsonSerializer.Serialize(new
                     {
                         image = result.Paths[i],
+                        scoring = sigmoid ? "sigmoid" : "softmax",
                         predictions = best.Select(b => new { label = b.Label, index = b.Index, probability = b.Probability }),
                         probabilities = probs.Span.Slice(i * k, k).ToArray(),
                     }));

@@ -37,8 +37,8 @@ internal static class EmbedCommand
             var modelPath = HubModelArgument.Resolve(parse.GetValue(model)!);
             var ctx = new ComputeContext(parse.GetValue(threads));
             var pipeline = ClipPipeline.Load(modelPath, ctx, ModelOptions.ParsePrecision(parse.GetValue(precision)!));
-            ModelOptions.ReportWarnings(pipeline.Model.LoadWarnings);
-            var clip = pipeline.Model;
+            if (pipeline.Encoder is ClipModel loaded) ModelOptions.ReportWarnings(loaded.LoadWarnings);
+            var clip = pipeline.Encoder;
             int batchSize = Math.Max(1, parse.GetValue(batch));
 
             Tensor? imageFeatures = null, textFeatures = null;
@@ -66,7 +66,7 @@ internal static class EmbedCommand
                 using var st = SafetensorsFile.Open(file);
                 var ids = st.ReadInt32(name);
                 var shape = st.Shape(name);
-                int l = clip.Config.Text.ContextLength;
+                int l = clip.ContextLength;
                 if (shape.Length != 2 || shape[1] != l)
                     throw new ArgumentException($"{file}: '{name}' has shape {Tensor.FormatShape(shape)}, expected (N, {l}) for this model");
                 textFeatures = ClipPipeline.Batched(shape[0], batchSize, (start, count) => clip.EncodeText(ctx, ids.AsSpan(start * l, count * l), count));
@@ -90,7 +90,7 @@ internal static class EmbedCommand
                 if (textFeatures is not null) textFeatures = ClipModel.Normalized(textFeatures);
             }
             Write(outPath, ext, imageFeatures, imageSources, textFeatures, textSources, logits);
-            Console.Error.WriteLine($"wrote {outPath}: {imageFeatures?.Shape[0] ?? 0} image and {textFeatures?.Shape[0] ?? 0} text embeddings of width {clip.Config.EmbedDim}");
+            Console.Error.WriteLine($"wrote {outPath}: {imageFeatures?.Shape[0] ?? 0} image and {textFeatures?.Shape[0] ?? 0} text embeddings of width {clip.EmbedDim}");
             return 0;
         });
         return cmd;

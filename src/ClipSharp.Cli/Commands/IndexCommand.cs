@@ -31,7 +31,7 @@ internal static class IndexCommand
             var argument = parse.GetValue(model.Model)!;
             var modelPath = Path.GetFullPath(await HubModelArgument.ResolveAsync(argument, ct));
             var pipeline = model.Load(parse, modelPath);
-            ModelOptions.RefuseNonFinite(pipeline.Model, modelPath);
+            ModelOptions.RefuseNonFinite(pipeline.Encoder, modelPath);
             if (parse.GetValue(db) is { } pg && PgVectorStore.IsPostgres(pg))
             {
                 if (parse.GetValue(lease) < 1) throw new ArgumentException("--lease must be at least 1 second");

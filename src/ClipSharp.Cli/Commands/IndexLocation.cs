@@ -65,9 +65,9 @@ internal sealed class IndexLocation
             throw new FileNotFoundException($"the index was built with {source}, which is gone: pass --model", source);
         }
         var pipeline = ClipPipeline.Load(modelPath, new ComputeContext(parse.GetValue(Threads)), ModelOptions.ParsePrecision(parse.GetValue(Precision)!));
-        ModelOptions.ReportWarnings(pipeline.Model.LoadWarnings);
-        if (index.Dimension is { } d && d != pipeline.Model.Config.EmbedDim)
-            throw new ArgumentException($"--model {source} gives {pipeline.Model.Config.EmbedDim}-d embeddings, the index holds {d}-d ones of {index.ModelId}");
+        if (pipeline.Encoder is ClipSharp.Models.ClipModel loaded) ModelOptions.ReportWarnings(loaded.LoadWarnings);
+        if (index.Dimension is { } d && d != pipeline.Encoder.EmbedDim)
+            throw new ArgumentException($"--model {source} gives {pipeline.Encoder.EmbedDim}-d embeddings, the index holds {d}-d ones of {index.ModelId}");
         var id = CompatibleModelId(index, pipeline);
         if (index.ModelId is { } built && built != id)
             throw new ArgumentException($"--model {source} has other weights ({pipeline.ModelId}) than the index was built with ({built}): pass the same model, or re-index");

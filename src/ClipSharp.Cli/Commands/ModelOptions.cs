@@ -41,7 +41,7 @@ internal sealed class ModelOptions
     public ClipPipeline Load(ParseResult parse, string modelPath)
     {
         var pipeline = ClipPipeline.Load(modelPath, new ComputeContext(parse.GetValue(Threads)), ParsePrecision(parse.GetValue(Precision)!));
-        ReportWarnings(pipeline.Model.LoadWarnings);
+        if (pipeline.Encoder is Models.ClipModel loaded) ReportWarnings(loaded.LoadWarnings);
         return parse.GetValue(FastDecode) ? pipeline.WithDraftDecoding() : pipeline;
     }
 
@@ -52,12 +52,23 @@ internal sealed class ModelOptions
     }
 
     /// <summary>Refuses a model whose weights hold NaN or Inf: its vectors would poison a search index.</summary>
-    public static void RefuseNonFinite(Models.ClipModel model, string modelPath)
+    public static void RefuseNonFinite(Models.IImageTextEncoder model, string modelPath)
     {
-        var bad = model.NonFiniteWeights;
+        IReadOnlyList<string> bad = model switch
+        {
+            Models.ClipModel clip => clip.NonFiniteWeights,
+            Models.Siglip.SiglipModel siglip => siglip.Parameters.Where(kv => !AllFinite(kv.Value.Span)).Select(kv => kv.Key).ToList(),
+            _ => [],
+        };
         if (bad.Count > 0)
             throw new IO.CheckpointException(modelPath,
                 $"weights hold NaN or Inf ({string.Join(", ", bad.Take(5).Select(n => $"'{n}'"))}{(bad.Count > 5 ? $" and {bad.Count - 5} more" : "")}); refusing to index with them (NaN vectors would poison search)");
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (var v in values) if (!float.IsFinite(v)) return false;
+        return true;
     }
 
     /// <summary>The on-disk cache for zero-shot classifiers ($XDG_CACHE_HOME/clipsharp or ~/.cache/clipsharp).</summary>

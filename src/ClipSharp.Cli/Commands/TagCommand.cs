@@ -9,6 +9,7 @@ namespace ClipSharp.Cli.Commands;
 /// `clipsharp tag IMAGES --labels-file policies.txt [--threshold 0.25]`: multi-label tagging and
 /// policy scoring. Every label whose cosine similarity with the image passes its threshold is
 /// reported. A line "a photo containing a weapon | 0.28" (or a tab) sets that label's own threshold.
+/// SigLIP models score each label by its own sigmoid probability instead (independent labels, default threshold 0.5).
 /// </summary>
 internal static class TagCommand
 {
@@ -16,21 +17,24 @@ internal static class TagCommand
     {
         var images = new Argument<string[]>("images") { Description = "Image files or folders", Arity = ArgumentArity.OneOrMore };
         var labelsFile = new Option<string>("--labels-file") { Description = "One label or policy per line, optionally \"| threshold\"", Required = true };
-        var threshold = new Option<float>("--threshold") { Description = "Default cosine threshold", DefaultValueFactory = _ => 0.25f };
+        var threshold = new Option<float?>("--threshold") { Description = "Default threshold: cosine for CLIP (0.25), sigmoid probability for SigLIP (0.5)" };
         var json = new Option<bool>("--json") { Description = "One JSON object per image" };
         var model = new ModelOptions();
         var cmd = new Command("tag", "Report every label or policy whose similarity with the image passes its threshold.") { images, labelsFile, threshold, json };
         model.AddTo(cmd);
         cmd.SetAction(parse =>
         {
-            var policies = ReadPolicies(parse.GetValue(labelsFile)!, parse.GetValue(threshold));
             var pipeline = model.Load(parse);
+            bool sigmoid = pipeline.Scoring == ScoreKind.Sigmoid;
+            var policies = ReadPolicies(parse.GetValue(labelsFile)!, parse.GetValue(threshold) ?? (sigmoid ? 0.5f : 0.25f));
             var text = pipeline.EncodeTexts(policies.Select(p => p.Label).ToArray());
             var result = pipeline.EncodeImageFiles(ImageFiles.Expand(parse.GetValue(images)!), batchSize: parse.GetValue(model.Batch));
             ModelOptions.ReportFailures(result.Failures);
             if (result.Features is null) throw new InvalidDataException("none of the images could be read");
             int n = result.Paths.Count, k = policies.Count;
-            var cos = pipeline.Cosine(result.Features, text).Span.ToArray();
+            // The score: cosine (CLIP) or the pair's own sigmoid probability (SigLIP).
+            var cos = (sigmoid ? pipeline.Probabilities(pipeline.Score(result.Features, text)) : pipeline.Cosine(result.Features, text)).Span.ToArray();
+            if (sigmoid && !parse.GetValue(json)) Console.WriteLine("# scores: sigmoid probabilities, independent per label");
             for (int i = 0; i < n; i++)
             {
                 var hits = Enumerable.Range(0, k).Where(j => cos[i * k + j] >= policies[j].Threshold)
@@ -39,6 +43,7 @@ internal static class TagCommand
                     Console.WriteLine(JsonSerializer.Serialize(new
                     {
                         image = result.Paths[i],
+                        scoring = sigmoid ? "sigmoid" : "cosine",
                         tags = hits.Select(j => new { label = policies[j].Label, score = cos[i * k + j], threshold = policies[j].Threshold }),
                         scores = Enumerable.Range(0, k).ToDictionary(j => policies[j].Label, j => cos[i * k + j]),
                     }));

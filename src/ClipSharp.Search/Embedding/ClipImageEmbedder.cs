@@ -31,7 +31,7 @@ public sealed class ClipImageEmbedder : IEmbeddingSource
 
     public string ModelId { get; }
 
-    public int Dimension => _pipeline.Model.Config.EmbedDim;
+    public int Dimension => _pipeline.Encoder.EmbedDim;
 
     public PreparedImage Prepare(byte[] contents, string path) => Prepare(contents, path, null);
 
@@ -52,7 +52,7 @@ public sealed class ClipImageEmbedder : IEmbeddingSource
         var pixels = new Tensor(images.Count, 3, r, r);
         for (int i = 0; i < images.Count; i++) images[i].Data.CopyTo(pixels.Span.Slice(i * len, len));
         cancellationToken.ThrowIfCancellationRequested();
-        var features = _pipeline.Model.EncodeImage(_pipeline.Context, pixels);
+        var features = _pipeline.Encoder.EncodeImage(_pipeline.Context, pixels);
         int e = features.Shape[1];
         return Enumerable.Range(0, images.Count).Select(i => features.Span.Slice(i * e, e).ToArray()).ToArray();
     }

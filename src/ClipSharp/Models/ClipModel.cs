@@ -10,7 +10,7 @@ namespace ClipSharp.Models;
 /// A CLIP model: an image tower and a text tower projecting into one E-dimensional space, and a
 /// learnable temperature. logits_per_image = exp(logit_scale) · normalise(image) · normalise(text)ᵀ.
 /// </summary>
-public sealed partial class ClipModel
+public sealed partial class ClipModel : IImageTextEncoder
 {
     public ClipConfig Config { get; }
     public IImageTower Visual { get; }
@@ -75,6 +75,23 @@ public sealed partial class ClipModel
 
     /// <summary>exp(logit_scale).</summary>
     public float Scale => MathF.Exp(LogitScale.Span[0]);
+
+    string IImageTextEncoder.Family => "clip";
+    ScoreKind IImageTextEncoder.Scoring => ScoreKind.Softmax;
+    int IImageTextEncoder.ContextLength => Config.Text.ContextLength;
+    int IImageTextEncoder.ImageSize => Config.Vision.ImageSize;
+    int IImageTextEncoder.EmbedDim => Config.EmbedDim;
+
+    /// <summary>Softmax over each row of (N, M) logits: zero-shot probabilities over the texts.</summary>
+    Tensor IImageTextEncoder.Probabilities(Tensor logits)
+    {
+        var src = logits.Contiguous();
+        var p = new Tensor(src.Shape);
+        int m = src.Shape[^1];
+        for (int r = 0; r < src.Length / m; r++)
+            System.Numerics.Tensors.TensorPrimitives.SoftMax(src.Span.Slice(r * m, m), p.Span.Slice(r * m, m));
+        return p;
+    }
 
     /// <summary>
     /// logits_per_image (N, M) = exp(logit_scale) · normalise(image) · normalise(text)ᵀ;

@@ -56,6 +56,16 @@ public sealed class ZeroShotClassifier
         return new ZeroShotClassifier(labels, weights!);
     }
 
+    /// <summary>
+    /// Probabilities (N, K) as <paramref name="model"/>'s family defines them: CLIP a softmax over the labels of
+    /// 100 · cos (<see cref="Probabilities(ComputeContext, Tensor)"/>); SigLIP each label's own
+    /// sigmoid(exp(logit_scale) · cos + logit_bias), independent of the other labels.
+    /// </summary>
+    public Tensor Probabilities(ComputeContext ctx, Tensor imageFeatures, IImageTextEncoder model) =>
+        model.Scoring == ScoreKind.Sigmoid
+            ? model.Probabilities(model.Logits(ctx, imageFeatures, Weights))
+            : Probabilities(ctx, imageFeatures);
+
     /// <summary>Cosine similarities (N, K) between images and class embeddings.</summary>
     public Tensor Cosine(ComputeContext ctx, Tensor imageFeatures)
     {

@@ -11,7 +11,7 @@ namespace ClipSharp.Models.Siglip;
 /// normalise(text)ᵀ + logit_bias; each pair's probability is sigmoid(logit), independently of the other labels.
 /// Parameters use the Hugging Face names (text_model.…, vision_model.…, logit_scale, logit_bias).
 /// </summary>
-public sealed class SiglipModel
+public sealed class SiglipModel : IImageTextEncoder
 {
     public SiglipConfig Config { get; }
     public SiglipTextTower Text { get; }
@@ -58,6 +58,13 @@ public sealed class SiglipModel
 
     /// <summary>logit_bias.</summary>
     public float Bias => LogitBias.Span[0];
+
+    string IImageTextEncoder.Family => "siglip";
+    ScoreKind IImageTextEncoder.Scoring => ScoreKind.Sigmoid;
+    int IImageTextEncoder.ContextLength => Config.Text.ContextLength;
+    int IImageTextEncoder.ImageSize => Config.Vision.ImageSize;
+    int IImageTextEncoder.EmbedDim => Config.EmbedDim;
+    Tensor IImageTextEncoder.Probabilities(Tensor logits) => Probabilities(logits);
 
     /// <summary>FixRes image embeddings: pixels (N, 3, R, R) → (N, E), not normalised.</summary>
     public Tensor EncodeImage(ComputeContext ctx, Tensor pixels) => Vision.Forward(ctx, pixels);
