@@ -35,7 +35,8 @@ shared="${CLIPSHARP_SHARED:-$here/../shared}"
 results="$work/results-$arch.jsonl"; : > "$results"
 run_peer() {  # run_peer NAME ROUND
   case "$1" in
-    pytorch) OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 "$here/bench/peer/bench_torch.py" --config "$config" --weights "$weights" \
+    # OpenBLAS's SkylakeX kernels where the CPU has AVX-512 (it misdetects some VMs); on other CPUs they die of SIGILL.
+    pytorch) OPENBLAS_CORETYPE="$(grep -qw avx512f /proc/cpuinfo && echo SkylakeX || echo Haswell)" /usr/bin/python3 "$here/bench/peer/bench_torch.py" --config "$config" --weights "$weights" \
         --tokens "$work/tokens.json" --batch "$batch" --text-batch "$text_batch" --threads "$(nproc)" --iters "$iters" ;;
     *) local features=""; [ "$2" = 1 ] && features="--features-out $work/features-$1-$arch.json"
        dotnet "$work/dotnet-peers/DotnetPeers.dll" --engine "$1" --dir "$export_dir" --tokens "$work/tokens.json" \
