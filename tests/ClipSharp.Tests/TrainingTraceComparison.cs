@@ -1,4 +1,5 @@
 using ClipSharp.IO;
+using ClipSharp.Tensors;
 
 namespace ClipSharp.Tests;
 
@@ -13,6 +14,28 @@ namespace ClipSharp.Tests;
 /// </summary>
 internal static class TrainingTraceComparison
 {
+    /// <summary>
+    /// Loads the unseen model <paramref name="name"/> from tests/ClipSharp.Tests/data/unseen and records three
+    /// training steps on its reference batch: the reference file's path and our trace (name → values).
+    /// </summary>
+    public static (string ReferencePath, Dictionary<string, float[]> Trace) RecordUnseen(string name)
+    {
+        var dir = Path.Combine(ClipSharp.Testing.Fixtures.RepoRoot, "tests", "ClipSharp.Tests", "data", "unseen", name);
+        var referencePath = Path.Combine(dir, "training.safetensors");
+        Assert.True(File.Exists(referencePath), $"missing {referencePath}");
+        var model = ModelLoader.Load(Path.Combine(dir, "model.safetensors"), ClipSharp.Models.ModelConfigs.FromOpenClipFile(Path.Combine(dir, "config.json")));
+        Tensor pixels;
+        int[] tokens;
+        using (var reference = SafetensorsFile.Open(referencePath))
+        {
+            pixels = reference.ReadTensor("pixel_values");
+            tokens = reference.ReadInt32("tokens");
+        }
+        var trace = ClipSharp.Training.TrainingTrace.Record(model, pixels, tokens, 3, new ClipSharp.Training.TrainingOptions(), new ClipSharp.Tensors.ComputeContext(2))
+            .ToDictionary(t => t.Name, t => t.Value.Span.ToArray());
+        return (referencePath, trace);
+    }
+
     public const int SampleSize = 1024;
 
     public sealed record Report(double Loss0, double Losses, string WorstGrad, double WorstGradError,

@@ -27,19 +27,7 @@ public class UnseenResNetGradientParityTests
     [MemberData(nameof(Models))]
     public void EveryGradientWithin1e4OfPyTorch(string name)
     {
-        var dir = Path.Combine(Fixtures.RepoRoot, "tests", "ClipSharp.Tests", "data", "unseen", name);
-        var referencePath = Path.Combine(dir, "training.safetensors");
-        Assert.True(File.Exists(referencePath), $"missing {referencePath}");
-        var model = ModelLoader.Load(Path.Combine(dir, "model.safetensors"), ClipSharp.Models.ModelConfigs.FromOpenClipFile(Path.Combine(dir, "config.json")));
-        Tensor pixels;
-        int[] tokens;
-        using (var reference = SafetensorsFile.Open(referencePath))
-        {
-            pixels = reference.ReadTensor("pixel_values");
-            tokens = reference.ReadInt32("tokens");
-        }
-        var trace = TrainingTrace.Record(model, pixels, tokens, 3, new TrainingOptions(), new ComputeContext(2))
-            .ToDictionary(t => t.Name, t => t.Value.Span.ToArray());
+        var (referencePath, trace) = TrainingTraceComparison.RecordUnseen(name);
         var report = TrainingTraceComparison.Compare(referencePath, trace);
         foreach (var line in report.Lines) _output.WriteLine(line);
         var (worst64, worst64Error) = WorstAgainstFloat64(referencePath, trace);

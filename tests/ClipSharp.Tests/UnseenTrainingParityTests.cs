@@ -23,19 +23,7 @@ public class UnseenTrainingParityTests
     [MemberData(nameof(Models))]
     public void LossGradientsAndThreeStepsMatchPyTorch(string name)
     {
-        var dir = Path.Combine(Fixtures.RepoRoot, "tests", "ClipSharp.Tests", "data", "unseen", name);
-        var referencePath = Path.Combine(dir, "training.safetensors");
-        Assert.True(File.Exists(referencePath), $"missing {referencePath}");
-        var model = ModelLoader.Load(Path.Combine(dir, "model.safetensors"), ClipSharp.Models.ModelConfigs.FromOpenClipFile(Path.Combine(dir, "config.json")));
-        Tensor pixels;
-        int[] tokens;
-        using (var reference = SafetensorsFile.Open(referencePath))
-        {
-            pixels = reference.ReadTensor("pixel_values");
-            tokens = reference.ReadInt32("tokens");
-        }
-        var trace = TrainingTrace.Record(model, pixels, tokens, 3, new TrainingOptions(), new ComputeContext(2))
-            .ToDictionary(t => t.Name, t => t.Value.Span.ToArray());
+        var (referencePath, trace) = TrainingTraceComparison.RecordUnseen(name);
         var report = TrainingTraceComparison.Compare(referencePath, trace);
         foreach (var line in report.Lines) _output.WriteLine(line);
         _output.WriteLine($"{name}: loss0 {report.Loss0:E2}, losses {report.Losses:E2}, worst grad.{report.WorstGrad} {report.WorstGradError:E2}, worst after.{report.WorstAfter} {report.WorstAfterError:E2}");

@@ -59,12 +59,7 @@ internal static class IndexCommand
             progress.Finish();
             Console.WriteLine($"{index.Root}: {report}");
             Console.WriteLine($"{index.Count} images in {index.DatabasePath}");
-            if (report.Failures.Count > 0)
-            {
-                Console.Error.WriteLine($"{report.Failures.Count} files could not be indexed (corrupt or unsupported):");
-                foreach (var f in report.Failures) Console.Error.WriteLine($"  {f.Path}: {WithoutPath(f.Reason, Path.Combine(index.Root, f.Path))}");
-            }
-            foreach (var f in report.Skipped) Console.Error.WriteLine($"clipsharp: not indexed {f.Path}: {f.Reason}");
+            PrintProblems(report.Failures, report.Skipped, index.Root);
             return 0;
         });
         return cmd;
@@ -81,13 +76,19 @@ internal static class IndexCommand
             return 130;
         }
         Console.WriteLine($"{Path.GetFullPath(root)}: {report}");
-        if (report.Failures.Count > 0)
-        {
-            Console.Error.WriteLine($"{report.Failures.Count} files could not be indexed (corrupt or unsupported):");
-            foreach (var f in report.Failures) Console.Error.WriteLine($"  {f.Path}: {f.Reason}");
-        }
-        foreach (var f in report.Skipped) Console.Error.WriteLine($"clipsharp: not indexed {f.Path}: {f.Reason}");
+        PrintProblems(report.Failures, report.Skipped, Path.GetFullPath(root));
         return 0;
+    }
+
+    /// <summary>The end-of-run list: files that could not be indexed, then files the walk skipped (both stores).</summary>
+    private static void PrintProblems(IReadOnlyList<SyncIssue> failures, IReadOnlyList<SyncIssue> skipped, string root)
+    {
+        if (failures.Count > 0)
+        {
+            Console.Error.WriteLine($"{failures.Count} files could not be indexed (corrupt or unsupported):");
+            foreach (var f in failures) Console.Error.WriteLine($"  {f.Path}: {WithoutPath(f.Reason, Path.Combine(root, f.Path))}");
+        }
+        foreach (var f in skipped) Console.Error.WriteLine($"clipsharp: not indexed {f.Path}: {f.Reason}");
     }
 
     /// <summary>Decoder messages start with the file's full path; the list already names it.</summary>

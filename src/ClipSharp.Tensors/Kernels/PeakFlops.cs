@@ -18,8 +18,8 @@ public static class PeakFlops
         const long iterations = 120_000_000;
         // Without AVX-512 a Vector512 FMA is emulated, so the peak is measured on the widest real registers.
         bool wide = Vector512.IsHardwareAccelerated;
-        Func<long, float> chains = wide ? Chains : Chains256;
-        int lanes = wide ? Vector512<float>.Count : Vector256<float>.Count;
+        Func<long, float> chains = wide ? Chains<Vector512<float>, Simd512> : Chains<Vector256<float>, Simd256>;
+        int lanes = wide ? Simd512.Width : Simd256.Width;
         chains(1000);  // JIT
         double best = 0;
         for (int rep = 0; rep < repetitions; rep++)
@@ -42,41 +42,24 @@ public static class PeakFlops
         return best;
     }
 
+    /// <summary>12 independent FMA chains of one vector width, <paramref name="iterations"/> steps each.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Chains(long iterations)
+    private static float Chains<TV, TS>(long iterations) where TV : struct where TS : ISimd<TV>
     {
-        var m = Vector512.Create(0.999999f);
-        var a = Vector512.Create(1e-7f);
-        Vector512<float> x0 = Vector512.Create(1f), x1 = x0, x2 = x0, x3 = x0, x4 = x0, x5 = x0,
+        var m = TS.Broadcast(0.999999f);
+        var a = TS.Broadcast(1e-7f);
+        TV x0 = TS.Broadcast(1f), x1 = x0, x2 = x0, x3 = x0, x4 = x0, x5 = x0,
             x6 = x0, x7 = x0, x8 = x0, x9 = x0, x10 = x0, x11 = x0;
         for (long i = 0; i < iterations; i++)
         {
-            x0 = Vector512.FusedMultiplyAdd(x0, m, a); x1 = Vector512.FusedMultiplyAdd(x1, m, a);
-            x2 = Vector512.FusedMultiplyAdd(x2, m, a); x3 = Vector512.FusedMultiplyAdd(x3, m, a);
-            x4 = Vector512.FusedMultiplyAdd(x4, m, a); x5 = Vector512.FusedMultiplyAdd(x5, m, a);
-            x6 = Vector512.FusedMultiplyAdd(x6, m, a); x7 = Vector512.FusedMultiplyAdd(x7, m, a);
-            x8 = Vector512.FusedMultiplyAdd(x8, m, a); x9 = Vector512.FusedMultiplyAdd(x9, m, a);
-            x10 = Vector512.FusedMultiplyAdd(x10, m, a); x11 = Vector512.FusedMultiplyAdd(x11, m, a);
+            x0 = TS.Fma(x0, m, a); x1 = TS.Fma(x1, m, a); x2 = TS.Fma(x2, m, a); x3 = TS.Fma(x3, m, a);
+            x4 = TS.Fma(x4, m, a); x5 = TS.Fma(x5, m, a); x6 = TS.Fma(x6, m, a); x7 = TS.Fma(x7, m, a);
+            x8 = TS.Fma(x8, m, a); x9 = TS.Fma(x9, m, a); x10 = TS.Fma(x10, m, a); x11 = TS.Fma(x11, m, a);
         }
-        return (x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9 + x10 + x11).ToScalar();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Chains256(long iterations)
-    {
-        var m = Vector256.Create(0.999999f);
-        var a = Vector256.Create(1e-7f);
-        Vector256<float> x0 = Vector256.Create(1f), x1 = x0, x2 = x0, x3 = x0, x4 = x0, x5 = x0,
-            x6 = x0, x7 = x0, x8 = x0, x9 = x0, x10 = x0, x11 = x0;
-        for (long i = 0; i < iterations; i++)
-        {
-            x0 = Vector256.FusedMultiplyAdd(x0, m, a); x1 = Vector256.FusedMultiplyAdd(x1, m, a);
-            x2 = Vector256.FusedMultiplyAdd(x2, m, a); x3 = Vector256.FusedMultiplyAdd(x3, m, a);
-            x4 = Vector256.FusedMultiplyAdd(x4, m, a); x5 = Vector256.FusedMultiplyAdd(x5, m, a);
-            x6 = Vector256.FusedMultiplyAdd(x6, m, a); x7 = Vector256.FusedMultiplyAdd(x7, m, a);
-            x8 = Vector256.FusedMultiplyAdd(x8, m, a); x9 = Vector256.FusedMultiplyAdd(x9, m, a);
-            x10 = Vector256.FusedMultiplyAdd(x10, m, a); x11 = Vector256.FusedMultiplyAdd(x11, m, a);
-        }
-        return (x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9 + x10 + x11).ToScalar();
+        var sum = TS.Add(TS.Add(TS.Add(x0, x1), TS.Add(x2, x3)), TS.Add(TS.Add(x4, x5), TS.Add(x6, x7)));
+        sum = TS.Add(sum, TS.Add(TS.Add(x8, x9), TS.Add(x10, x11)));
+        Span<float> lanes = stackalloc float[TS.Width];
+        TS.Store(ref lanes[0], sum);
+        return lanes[0];
     }
 }
