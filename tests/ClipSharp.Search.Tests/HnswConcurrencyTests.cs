@@ -66,7 +66,7 @@ public class HnswConcurrencyTests
     /// Stress (issue 17's bar): 200 parallel builds in a row, threads cycling 2..8, of the set the flaky
     /// test used (6,000 clustered 32-d, M=12); every build keeps every node reachable, no link list is
     /// corrupt, and the top level is the sequential build's. (Not covered here: with M=6 the heuristic
-    /// prune can drop a node's last in-link even on one thread; see notes/hnsw.md.) Run:
+    /// prune drops in-links more often; NodesThePruneOrphansAreRelinked covers that.) Run:
     /// dotnet test tests/ClipSharp.Search.Tests -c Release --filter "FullyQualifiedName~ParallelBuildStress".
     /// CLIPSHARP_HNSW_STRESS_BUILDS overrides the count.
     /// </summary>
@@ -85,6 +85,21 @@ public class HnswConcurrencyTests
             var h = CheckBuild(rows, threads, $"build {i + 1} of {builds} ({threads} threads)", p);
             Assert.Equal(maxLevel, h.MaxLevel);
         }
+    }
+
+    /// <summary>
+    /// A one-thread build that loses nodes to the heuristic prune (M=6 on tight clusters drops some nodes'
+    /// last in-links) comes out whole: the repair pass relinks them and every node is reachable from the
+    /// entry point (a one-thread build is deterministic, so this loses the same nodes every run).
+    /// </summary>
+    [Fact]
+    public void NodesThePruneOrphansAreRelinked()
+    {
+        var rows = TestVectors.Clustered(64, 4000, 16, 200, 0.02f);
+        var h = Build(rows, new HnswParameters(4, 16, 16), 1);
+        Assert.True(h.RelinkedByLastBuild > 0, "this build lost no node to the prune; the test no longer exercises the repair");
+        Assert.Empty(h.GraphFaults());
+        Assert.Equal(rows.Length, h.ReachableFromEntry());
     }
 
     private static HnswIndex Build(float[][] rows, HnswParameters p, int threads)

@@ -18,6 +18,7 @@ public sealed unsafe partial class HnswIndex
             throw new ArgumentException($"rows holds {rows.Length} floats, {labels.Count} labels × dimension {Dimension} need {(long)labels.Count * Dimension}");
         int first = StoreNodes(labels, rows, null);
         LinkNodes(first, labels.Count, threads, progress);
+        RepairReachability();
     }
 
     /// <summary>
@@ -26,12 +27,14 @@ public sealed unsafe partial class HnswIndex
     /// one is bad or a label is already live); then nodes are linked: the first one alone if the index was
     /// empty, the rest by workers taking node numbers in ascending order. Each link list is guarded by its
     /// node's lock, so no link is lost; with one thread the graph equals that of <see cref="Add"/> in a loop.
+    /// Finally every node is made reachable from the entry point on layer 0 (see <see cref="RepairReachability"/>).
     /// <paramref name="progress"/> receives the number of nodes linked so far (every 1,024 nodes).
     /// </summary>
     public void AddRange(IReadOnlyList<long> labels, RowCopier copyRow, int threads = 1, IProgress<int>? progress = null)
     {
         int first = StoreNodes(labels, default, copyRow);
         LinkNodes(first, labels.Count, threads, progress);
+        RepairReachability();
     }
 
     /// <summary>Validates, normalises and stores vectors and labels; returns the first new node number.</summary>
@@ -109,14 +112,61 @@ public sealed unsafe partial class HnswIndex
         progress?.Report(count);
     }
 
-    /// <summary>Nodes reachable from the entry point over layer-0 links (for tests: a parallel build loses none).</summary>
-    internal int ReachableFromEntry()
+    /// <summary>
+    /// Makes every node reachable from the entry point over layer-0 links; returns how many nodes were
+    /// relinked. The heuristic prune of an overfull list can drop a node's last in-link (on any thread
+    /// count; how often depends on the data, M and, in a parallel build, on scheduling), and such a node
+    /// could never be returned by a search. For each unreachable node u, the most similar reachable node r
+    /// (from u's own list, else a layer-0 search from the entry) gets a link r → u; when r's list is full,
+    /// its least similar link r → t gives way and u takes over t (u → t, replacing u's least similar link if
+    /// u's list is full too). No reachable node is lost by that: t stays reachable through r → u → t, and
+    /// the link u drops led nowhere reachable (u itself was not). So the reachable set only grows, and
+    /// the pass ends after at most one relink per lost node. On a graph that loses nothing it only walks
+    /// the graph once and changes nothing.
+    /// </summary>
+    internal int RepairReachability()
     {
         if (_entry < 0) return 0;
         var seen = new bool[_count];
         var stack = new Stack<int>();
-        stack.Push(_entry);
-        seen[_entry] = true;
+        MarkReachable(_entry, seen, stack);
+        int repaired = 0;
+        SearchScratch? s = null;
+        for (int u = 0; u < _count; u++)
+        {
+            if (seen[u]) continue;
+            s ??= RentScratch(_p.EfConstruction);
+            int r = ReachableNeighbourFor(u, seen, s);
+            var rl = Links(r, 0);
+            if (rl[0] < _p.MaxM0) rl[1 + rl[0]++] = u;
+            else
+            {
+                int slot = LeastSimilarSlot(r, rl);
+                int t = rl[slot];
+                rl[slot] = u;
+                var ul = Links(u, 0);
+                if (!ul[1..(1 + ul[0])].Contains(t))
+                {
+                    if (ul[0] < _p.MaxM0) ul[1 + ul[0]++] = t;
+                    else ul[LeastSimilarSlot(u, ul)] = t;
+                }
+            }
+            MarkReachable(u, seen, stack);
+            repaired++;
+        }
+        if (s != null) _scratchPool.Add(s);
+        RelinkedByLastBuild = repaired;
+        return repaired;
+    }
+
+    /// <summary>Nodes the last <see cref="RepairReachability"/> relinked (for tests and build reports).</summary>
+    internal int RelinkedByLastBuild { get; private set; }
+
+    /// <summary>Marks <paramref name="from"/> and every node it reaches over layer-0 links (not yet marked); returns how many.</summary>
+    private int MarkReachable(int from, bool[] seen, Stack<int> stack)
+    {
+        stack.Push(from);
+        seen[from] = true;
         int reached = 0;
         while (stack.TryPop(out int n))
         {
@@ -127,6 +177,43 @@ public sealed unsafe partial class HnswIndex
         }
         return reached;
     }
+
+    /// <summary>The reachable node most similar to unreachable node <paramref name="u"/>: from u's own list if any is reachable, else by a search from the entry.</summary>
+    private int ReachableNeighbourFor(int u, bool[] seen, SearchScratch s)
+    {
+        var q = Vec(u);
+        var links = Links(u, 0);
+        int best = -1;
+        float bestSim = float.NegativeInfinity;
+        for (int i = 1; i <= links[0]; i++)
+        {
+            int nb = links[i];
+            float sim;
+            if (seen[nb] && (sim = Sim(q, nb)) > bestSim) { best = nb; bestSim = sim; }
+        }
+        if (best >= 0) return best;
+        // Layer 0 from the entry itself (not from where the upper layers lead, which need not be
+        // reachable on layer 0): every node this search meets is reachable, so u is never among them.
+        SearchLayer(s, q, _entry, _p.EfConstruction, 0, excludeDeleted: false, concurrent: false);
+        return s.Found[0].Node;
+    }
+
+    /// <summary>Index (into the list span, slot [0] being the count) of the link least similar to <paramref name="owner"/>.</summary>
+    private int LeastSimilarSlot(int owner, Span<int> links)
+    {
+        var v = Vec(owner);
+        int slot = 1;
+        float worst = float.PositiveInfinity;
+        for (int i = 1; i <= links[0]; i++)
+        {
+            float sim = Sim(v, links[i]);
+            if (sim < worst) { worst = sim; slot = i; }
+        }
+        return slot;
+    }
+
+    /// <summary>Nodes reachable from the entry point over layer-0 links (for tests: a build loses none).</summary>
+    internal int ReachableFromEntry() => _entry < 0 ? 0 : MarkReachable(_entry, new bool[_count], new Stack<int>());
 
     /// <summary>Number of links node <paramref name="node"/> holds on a layer (for tests).</summary>
     internal int LinkCount(int node, int level) => Links(node, level)[0];
