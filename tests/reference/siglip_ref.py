@@ -14,8 +14,11 @@ so the C# side decodes the very same pixels. Deterministic: same output bytes on
 
 Run with Debian's PyTorch:  /usr/bin/python3 tests/reference/siglip_ref.py [OUTDIR]
 (default OUTDIR: tests/ClipSharp.Tests/data/siglip). Also importable: bench/siglip uses SiglipModel.
+`--training-only [OUTDIR]` rewrites only siglip-fixres/training.safetensors (loss and every parameter's
+gradient under the sigmoid loss, see make_training) from the committed model and pixels, so it needs
+neither skimage nor a regenerated model.
 """
-import json, math, os, struct, sys
+import copy, json, math, os, struct, sys
 import numpy as np
 import torch
 import torch.nn as nn
@@ -294,6 +297,22 @@ def preprocess_naflex(images, patch_size, max_num_patches, resample, mean, std):
 
 # ------------------------------------------------------------------------------------------ fixtures
 
+def load_safetensors(path):
+    """The tensors of a safetensors file (F32/I32/I64), as torch tensors."""
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        dt = {"F32": np.float32, "I32": np.int32, "I64": np.int64}[info["dtype"]]
+        start, end = info["data_offsets"]
+        out[name] = torch.from_numpy(np.frombuffer(data[start:end], dtype=dt).reshape(info["shape"]).copy())
+    return out
+
+
 def save_safetensors(path, tensors):
     header, blobs, offset = {}, [], 0
     for name, t in tensors.items():
@@ -385,9 +404,54 @@ def write_model(outdir, model, config, preprocessor):
         json.dump(preprocessor, f, indent=2)
 
 
+def sigmoid_loss(logits_per_text):
+    """SiglipModel.forward(return_loss=True): -mean over texts of sum over images of logsigmoid(z * logits),
+    z = +1 on the diagonal (the matching pairs) and -1 elsewhere."""
+    eye = torch.eye(logits_per_text.size(0), dtype=logits_per_text.dtype)
+    m1_diag1 = -torch.ones_like(logits_per_text) + 2 * eye
+    loglik = F.logsigmoid(m1_diag1 * logits_per_text)
+    nll = -torch.sum(loglik, dim=-1)
+    return nll.mean()
+
+
+def make_training(model_dir, batch=4):
+    """Loss and the gradient of every parameter (named as in state_dict) for one batch under the sigmoid
+    loss: the fixture's first `batch` images (pixel_values) paired with its first `batch` token rows, on
+    the committed model.safetensors. Computed in float32 (what is stored) and float64 (printed: how far
+    float32 rounding alone moves each gradient, so a parity bar can be judged against it)."""
+    with open(os.path.join(model_dir, "config.json")) as f:
+        cfg = json.load(f)
+    base = SiglipModel(cfg, naflex=cfg["model_type"] == "siglip2")
+    base.load_state_dict(load_safetensors(os.path.join(model_dir, "model.safetensors")))
+    expected = load_safetensors(os.path.join(model_dir, "expected.safetensors"))
+    pixels, ids = expected["pixel_values"][:batch], expected["input_ids"][:batch].to(torch.int64)
+    results = {}
+    for dtype in (torch.float64, torch.float32):
+        model = copy.deepcopy(base).to(dtype).train()  # no dropout anywhere: train() changes nothing but the MHA fast path
+        _, _, logits_per_image = model(ids, pixels.to(dtype))
+        loss = sigmoid_loss(logits_per_image.t())
+        model.zero_grad()
+        loss.backward()
+        results[dtype] = (loss.detach(), {name: p.grad.detach().clone() for name, p in model.named_parameters()})
+    loss32, grads32 = results[torch.float32]
+    loss64, grads64 = results[torch.float64]
+    print(f"training: loss float32 {loss32.item():.8f}, float64 {loss64.item():.8f}")
+    worst = max(((g.double() - grads64[n]).norm() / grads64[n].norm().clamp_min(1e-30)).item() for n, g in grads32.items()
+                if grads64[n].norm() > 1e-6 * math.sqrt(sum(v.norm() ** 2 for v in grads64.values())))
+    print(f"training: worst float32-vs-float64 gradient relative error {worst:.2e} over {len(grads32)} parameters")
+    tensors = {"pixel_values": pixels, "input_ids": ids.to(torch.int32), "loss": loss32.reshape(1)}
+    tensors.update({"grad." + name: g for name, g in grads32.items()})
+    save_safetensors(os.path.join(model_dir, "training.safetensors"), tensors)
+
+
 def main():
     root = os.path.dirname(os.path.abspath(__file__))
-    outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "..", "ClipSharp.Tests", "data", "siglip")
+    args = [a for a in sys.argv[1:] if a != "--training-only"]
+    outdir = args[0] if args else os.path.join(root, "..", "ClipSharp.Tests", "data", "siglip")
+    if "--training-only" in sys.argv:
+        torch.set_num_threads(1)
+        make_training(os.path.join(outdir, "siglip-fixres"))
+        return
     torch.manual_seed(0)
     torch.set_num_threads(1)  # deterministic reductions
     images = make_images(outdir)
@@ -409,6 +473,7 @@ def main():
     save_safetensors(os.path.join(outdir, "siglip-fixres", "expected.safetensors"), {
         "pixel_values": pixels, "input_ids": input_ids.to(torch.int32), "image_embeds": img, "text_embeds": txt,
         "logits_per_image": logits, "probs": torch.sigmoid(logits)})
+    make_training(os.path.join(outdir, "siglip-fixres"))
 
     # SigLIP 2 NaFlex: model_type "siglip2".
     cfg2 = {"architectures": ["Siglip2Model"], "model_type": "siglip2", "text_config": {**TEXT, "model_type": "siglip2_text_model"},
