@@ -85,6 +85,9 @@ public sealed partial class Tape
     /// <summary>GELU (exact erf form).</summary>
     public Variable Gelu(Variable x) => Unary<GeluOperator, GeluDerivative>(x);
 
+    /// <summary>GELU with the tanh approximation (PyTorch gelu(approximate="tanh"), SigLIP's gelu_pytorch_tanh).</summary>
+    public Variable GeluTanh(Variable x) => Unary<GeluTanhOperator, GeluTanhDerivative>(x);
+
     /// <summary>ReLU: y = max(x, 0).</summary>
     public Variable Relu(Variable x) => Unary<ReluOperator, ReluDerivative>(x);
 
@@ -101,6 +104,20 @@ public sealed partial class Tape
     {
         var y = x.Value.Reshape(shape);
         return Result(y, Needs(x), r => TensorPrimitives.Add(G(x), r.Grad!.Span, G(x)));
+    }
+
+    /// <summary>
+    /// x repeated <paramref name="times"/> times along dimension 0 (torch's x.repeat(times, 1, ...)): x (R, ...) →
+    /// (times·R, ...), copied; dx += Σ over the copies of dy. E.g. SigLIP's probe (1, 1, C) → (B, 1, C).
+    /// </summary>
+    public Variable Repeat(Variable x, int times)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(times, 1);
+        var shape = (int[])x.Shape.Clone();
+        shape[0] *= times;
+        var y = new Tensor(shape);
+        for (int k = 0; k < times; k++) x.Data.CopyTo(y.Span.Slice(k * x.Length, x.Length));
+        return Result(y, Needs(x), r => Kernels.Linear.SumRows(G(x), r.Grad!.Span, times, x.Length));
     }
 
     /// <summary>Rows [start, start + count) along dimension 0 (a copy); the gradient lands in those rows.</summary>

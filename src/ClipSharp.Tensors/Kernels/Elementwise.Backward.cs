@@ -51,6 +51,20 @@ public readonly struct GeluDerivative : IDerivativeOperator
     }
 }
 
+/// <summary>
+/// d/dx of GELU's tanh approximation y = ½ x (1 + tanh u), u = √(2/π)(x + 0.044715 x³) (see
+/// <see cref="GeluTanhOperator"/>): ½(1 + tanh u) + ½ x (1 − tanh² u) √(2/π)(1 + 3·0.044715 x²), in double.
+/// </summary>
+public readonly struct GeluTanhDerivative : IDerivativeOperator
+{
+    public static float Invoke(float x)
+    {
+        const double a = 0.7978845608028654, b = 0.044715;   // √(2/π)
+        double xd = x, t = Math.Tanh(a * (xd + b * xd * xd * xd));
+        return (float)(0.5 * (1 + t) + 0.5 * xd * (1 - t * t) * a * (1 + 3 * b * xd * xd));
+    }
+}
+
 /// <summary>d/dx max(x, 0) = 1 for x &gt; 0, else 0 (PyTorch's choice at 0).</summary>
 public readonly struct ReluDerivative : IDerivativeOperator
 {

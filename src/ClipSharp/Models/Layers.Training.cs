@@ -8,7 +8,7 @@ namespace ClipSharp.Models;
 public sealed partial class LayerNormLayer
 {
     /// <summary>x: (..., C) → (..., C).</summary>
-    public Variable Forward(Tape tape, Variable x) => tape.LayerNorm(x, tape.Param(Weight), tape.Param(Bias));
+    public Variable Forward(Tape tape, Variable x) => tape.LayerNorm(x, tape.Param(Weight), tape.Param(Bias), Eps);
 }
 
 public sealed partial class LinearLayer

@@ -50,7 +50,10 @@ public sealed partial class LinearLayer
     public Tensor Weight => _weight ?? _derive!();
     private readonly Tensor? _weight;
     private readonly Func<Tensor>? _derive;
-    public Tensor? Bias { get; }
+    /// <summary>b (O) or null; for a derived layer with a derived bias, computed from its source on each use.</summary>
+    public Tensor? Bias => _bias ?? _deriveBias?.Invoke();
+    private readonly Tensor? _bias;
+    private readonly Func<Tensor>? _deriveBias;
     public int InFeatures { get; }
     public int OutFeatures { get; }
 
@@ -65,26 +68,29 @@ public sealed partial class LinearLayer
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         _weight = p.Take(weightName, [outFeatures, inFeatures], weightInit ?? Init.DefaultWeight(inFeatures));
-        if (biasName is not null) Bias = p.Take(biasName, [outFeatures], biasInit ?? Init.DefaultBias(inFeatures));
+        if (biasName is not null) _bias = p.Take(biasName, [outFeatures], biasInit ?? Init.DefaultBias(inFeatures));
     }
 
     private LinearLayer(Tensor weight, Tensor? bias)
     {
-        (_weight, Bias) = (weight, bias);
+        (_weight, _bias) = (weight, bias);
         (OutFeatures, InFeatures) = (weight.Shape[0], weight.Shape[1]);
     }
 
-    private LinearLayer(Func<Tensor> derive, int inFeatures, int outFeatures)
+    private LinearLayer(Func<Tensor> derive, Func<Tensor>? deriveBias, int inFeatures, int outFeatures)
     {
-        (_derive, InFeatures, OutFeatures) = (derive, inFeatures, outFeatures);
+        (_derive, _deriveBias, InFeatures, OutFeatures) = (derive, deriveBias, inFeatures, outFeatures);
     }
 
     /// <summary>
-    /// An inference-only linear layer whose (O, I) weight is computed by <paramref name="derive"/> from
-    /// other parameters (e.g. a convolution's weight permuted to channels-last order). Nothing is cached in
-    /// the layer: an inference session (<see cref="PrepareForInference"/>) keeps its own prepared copy.
+    /// An inference-only linear layer whose (O, I) weight (and, when <paramref name="deriveBias"/> is given, (O)
+    /// bias) is computed from other parameters (e.g. a convolution's weight permuted to channels-last order,
+    /// or SigLIP's q, k, v projections stacked into one). Nothing is cached in the layer, so training the
+    /// source parameters never leaves it stale: an inference session (<see cref="PrepareForInference"/>)
+    /// keeps its own prepared copy of the weight.
     /// </summary>
-    public static LinearLayer Derived(Func<Tensor> derive, int inFeatures, int outFeatures) => new(derive, inFeatures, outFeatures);
+    public static LinearLayer Derived(Func<Tensor> derive, int inFeatures, int outFeatures, Func<Tensor>? deriveBias = null) =>
+        new(derive, deriveBias, inFeatures, outFeatures);
 
     /// <summary>
     /// A linear layer over existing parameters (shared, not copied): <paramref name="weight"/> (O, I),
@@ -131,7 +137,8 @@ public sealed partial class LinearLayer
 
     private void Multiply(ComputeContext ctx, Tensor y, Tensor x, bool accumulate, GemmRowEpilogue? epilogue)
     {
-        var bias = Bias is null ? default : Bias.Span;
+        var b = Bias;
+        var bias = b is null ? default : b.Span;
         int rows = x.Length / InFeatures;
         var prepared = ctx.Weights?.Find(this);
         if (prepared is Int8Weights quantized)

@@ -36,14 +36,15 @@ public sealed record TrainingOptions
 public readonly record struct StepResult(double Loss, double LearningRate, double GradNorm);
 
 /// <summary>
-/// Trains a <see cref="ClipModel"/> on image–text pairs: forward on a tape, contrastive loss, backward,
-/// optional clipping, AdamW, then logit_scale clamped to [0, ln 100].
+/// Trains a two-tower model (<see cref="ClipModel"/>, <see cref="Models.Siglip.SiglipModel"/>) on image–text
+/// pairs: forward on a tape, contrastive loss, backward, optional clipping, AdamW, then (CLIP loss)
+/// logit_scale clamped to [0, ln 100].
 /// </summary>
 public sealed class ClipTrainer
 {
     public const double MaxLogitScale = 4.605170185988092;  // ln 100
 
-    public ClipModel Model { get; }
+    public ITrainableEncoder Model { get; }
     public TrainingOptions Options { get; private set; }
 
     /// <summary>
@@ -56,10 +57,16 @@ public sealed class ClipTrainer
     public AdamW Optimizer { get; }
     /// <summary>The trainable parameters, by name, in registration order (including SigLIP's bias).</summary>
     public IReadOnlyList<KeyValuePair<string, Tensor>> Trainable { get; }
-    /// <summary>SigLIP's learnable bias b (initialised to −10); null for the CLIP loss.</summary>
+    /// <summary>
+    /// The sigmoid loss's learnable bias b: the model's own logit_bias (SigLIP), else the trainer's, initialised
+    /// to −10 (see <see cref="OwnsLogitBias"/>); null for the CLIP loss.
+    /// </summary>
     public Tensor? LogitBias { get; }
 
-    public ClipTrainer(ClipModel model, TrainingOptions? options = null, ComputeContext? context = null)
+    /// <summary>True when <see cref="LogitBias"/> is the trainer's (CLIP trained with the sigmoid loss), not a model parameter; checkpoints keep it with the optimiser state.</summary>
+    public bool OwnsLogitBias { get; }
+
+    public ClipTrainer(ITrainableEncoder model, TrainingOptions? options = null, ComputeContext? context = null)
     {
         Model = model;
         Options = options ?? new TrainingOptions();
@@ -68,13 +75,17 @@ public sealed class ClipTrainer
         var trainable = Freezing.Trainable(model, Options.Freeze).ToList();
         if (Options.Loss == LossKind.SigLip)
         {
-            LogitBias = new Tensor(new[] { -10f }, 1);
-            trainable.Add(new("logit_bias", LogitBias));
+            LogitBias = model.LogitBias;
+            if (LogitBias is null)
+            {
+                (LogitBias, OwnsLogitBias) = (new Tensor(new[] { -10f }, 1), true);
+                trainable.Add(new("logit_bias", LogitBias));
+            }
         }
         foreach (var kv in trainable) Gradients.Track(kv.Value);
         Trainable = trainable;
         Optimizer = new AdamW(trainable, Gradients, Options.Optimizer);
-        _sparseTokenEmbedding = trainable.Any(kv => ReferenceEquals(kv.Value, model.Text.TokenEmbedding));
+        _sparseTokenEmbedding = trainable.Any(kv => ReferenceEquals(kv.Value, model.TokenEmbedding));
     }
 
     /// <summary>True when the token embedding is trained (and updated row-sparsely).</summary>
@@ -99,7 +110,7 @@ public sealed class ClipTrainer
             double coef = max / (norm + 1e-6);
             if (coef < 1) Gradients.Scale((float)coef);
         }
-        if (_sparseTokenEmbedding) Optimizer.MarkRows(Model.Text.TokenEmbedding, tokens);   // only looked-up rows have a gradient
+        if (_sparseTokenEmbedding) Optimizer.MarkRows(Model.TokenEmbedding, tokens);   // only looked-up rows have a gradient
         Optimizer.Step(lr);
         if (Options.Loss == LossKind.Clip)
             Model.LogitScale.Span[0] = Math.Clamp(Model.LogitScale.Span[0], 0f, (float)MaxLogitScale);
@@ -110,7 +121,7 @@ public sealed class ClipTrainer
     public double ComputeGradients(Tensor pixels, int[] tokens)
     {
         int n = pixels.Shape[0];
-        int l = Model.Config.Text.ContextLength;
+        int l = Model.ContextLength;
         if (tokens.Length != n * l) throw new ArgumentException($"{n} images but {tokens.Length / Math.Max(1, l)} token rows of {l}");
         Gradients.Zero();
         int chunks = Math.Min(Options.Chunks, n);
@@ -145,7 +156,7 @@ public sealed class ClipTrainer
     /// </summary>
     private double GradientCaching(Tensor pixels, int[] tokens, int n, int chunks)
     {
-        int l = Model.Config.Text.ContextLength, e = Model.Config.EmbedDim;
+        int l = Model.ContextLength, e = Model.EmbedDim;
         var bounds = Enumerable.Range(0, chunks + 1).Select(k => (int)((long)k * n / chunks)).ToArray();
         var imageAll = new Tensor(n, e);
         var textAll = new Tensor(n, e);

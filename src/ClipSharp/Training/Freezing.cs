@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using ClipSharp.Models;
+using ClipSharp.Models.Siglip;
 using ClipSharp.Tensors;
 
 namespace ClipSharp.Training;
@@ -8,8 +9,9 @@ namespace ClipSharp.Training;
 /// Which towers are locked (open_clip's --lock-image / --lock-text). A locked tower may leave its last
 /// N layer groups trainable. Groups, first to last: ViT — stem (conv1, class/positional embeddings,
 /// ln_pre), each residual block, head (ln_post, proj); ModifiedResNet — stem (conv1–3, bn1–3), layer1–4,
-/// attnpool; text — embeddings (token, positional), each residual block, head (ln_final,
-/// text_projection). logit_scale is always trainable.
+/// attnpool; CLIP text — embeddings (token, positional), each residual block, head (ln_final,
+/// text_projection); SigLIP towers — embeddings, each encoder layer, head (vision: post_layernorm and the
+/// MAP head; text: final_layer_norm and head). logit_scale (and SigLIP's logit_bias) is always trainable.
 /// </summary>
 public sealed record FreezeOptions
 {
@@ -27,22 +29,26 @@ public static partial class Freezing
     /// The parameters that train under <paramref name="freeze"/>, in registration order. BatchNorm
     /// running statistics are buffers, never trained.
     /// </summary>
-    public static IReadOnlyList<KeyValuePair<string, Tensor>> Trainable(ClipModel model, FreezeOptions freeze)
+    public static IReadOnlyList<KeyValuePair<string, Tensor>> Trainable(ITrainableEncoder model, FreezeOptions freeze)
     {
-        int imageGroups = model.Config.Vision switch
+        var (imagePrefix, imageGroups, textGroups) = model switch
         {
-            VitConfig v => v.Layers + 2,
-            ResNetConfig => 6,
-            _ => throw new ArgumentException($"unsupported vision config {model.Config.Vision.GetType().Name}"),
+            ClipModel clip => ("visual.", clip.Config.Vision switch
+            {
+                VitConfig v => v.Layers + 2,
+                ResNetConfig => 6,
+                _ => throw new ArgumentException($"unsupported vision config {clip.Config.Vision.GetType().Name}"),
+            }, clip.Config.Text.Layers + 2),
+            SiglipModel siglip => ("vision_model.", siglip.Config.Vision.Tower.Layers + 2, siglip.Config.Text.Tower.Layers + 2),
+            _ => throw new ArgumentException($"freezing does not know the parameter groups of {model.GetType().Name}"),
         };
-        int textGroups = model.Config.Text.Layers + 2;
         var result = new List<KeyValuePair<string, Tensor>>();
         foreach (var kv in model.Parameters)
         {
             string name = kv.Key;
             if (IsBuffer(name)) continue;
-            if (name == "logit_scale") { result.Add(kv); continue; }
-            bool image = name.StartsWith("visual.", StringComparison.Ordinal);
+            if (name is "logit_scale" or "logit_bias") { result.Add(kv); continue; }
+            bool image = name.StartsWith(imagePrefix, StringComparison.Ordinal);
             bool locked = image ? freeze.LockImage : freeze.LockText;
             if (locked)
             {
@@ -63,16 +69,23 @@ public static partial class Freezing
     {
         var block = ResBlock().Match(name);
         if (block.Success) return 1 + int.Parse(block.Groups[1].Value);
+        var layer = SiglipLayer().Match(name);
+        if (layer.Success) return 1 + int.Parse(layer.Groups[1].Value);
         var stage = ResNetStage().Match(name);
         if (stage.Success) return int.Parse(stage.Groups[1].Value);
         if (name.StartsWith("visual.attnpool.", StringComparison.Ordinal) || name.StartsWith("visual.ln_post.", StringComparison.Ordinal)
-            || name == "visual.proj" || name.StartsWith("ln_final.", StringComparison.Ordinal) || name == "text_projection")
+            || name == "visual.proj" || name.StartsWith("ln_final.", StringComparison.Ordinal) || name == "text_projection"
+            || name.StartsWith("vision_model.post_layernorm.", StringComparison.Ordinal) || name.StartsWith("vision_model.head.", StringComparison.Ordinal)
+            || name.StartsWith("text_model.final_layer_norm.", StringComparison.Ordinal) || name.StartsWith("text_model.head.", StringComparison.Ordinal))
             return count - 1;
         return 0;
     }
 
     [GeneratedRegex(@"transformer\.resblocks\.(\d+)\.")]
     private static partial Regex ResBlock();
+
+    [GeneratedRegex(@"^(?:vision|text)_model\.encoder\.layers\.(\d+)\.")]
+    private static partial Regex SiglipLayer();
 
     [GeneratedRegex(@"^visual\.layer(\d)\.")]
     private static partial Regex ResNetStage();

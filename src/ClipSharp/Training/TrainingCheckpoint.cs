@@ -8,11 +8,14 @@ namespace ClipSharp.Training;
 public sealed record TrainingProgress(long Step, int Epoch, int Position, ulong Seed);
 
 /// <summary>
-/// A training checkpoint is a directory holding model.safetensors (the weights under their
-/// OpenAI/OpenCLIP names, F32, BatchNorm running statistics included — loadable like any checkpoint)
-/// and optimizer.safetensors (AdamW's moments as "exp_avg.NAME"/"exp_avg_sq.NAME", SigLIP's bias, and
-/// the step, epoch, position and seed in its metadata). The directory is written under a temporary
-/// name and renamed into place, so a crash never leaves a half-written checkpoint.
+/// A training checkpoint is a directory holding model.safetensors (the weights under the model's own
+/// checkpoint names — OpenAI/OpenCLIP for CLIP, Hugging Face for SigLIP — F32, BatchNorm running statistics
+/// included, loadable like any checkpoint), optimizer.safetensors (AdamW's moments as
+/// "exp_avg.NAME"/"exp_avg_sq.NAME", the sigmoid loss's bias when the trainer owns it, and the step,
+/// epoch, position and seed in its metadata) and any companion files copied from the source checkpoint
+/// (a Hugging Face layout's config.json, tokenizer and preprocessor files, so the directory loads as the
+/// source did). The directory is written under a temporary name and renamed into place, so a crash never
+/// leaves a half-written checkpoint.
 /// </summary>
 public static class TrainingCheckpoint
 {
@@ -22,8 +25,11 @@ public static class TrainingCheckpoint
     /// <summary>
     /// Writes the checkpoint under a temporary name, then swaps it into place. <paramref name="stage"/>
     /// (for tests and progress) hears "model", "optimizer" and "swap" as each part is done.
+    /// <paramref name="companions"/> are files copied in beside the weights under their own names
+    /// (see <see cref="HuggingFaceCompanions"/>).
     /// </summary>
-    public static void Save(string directory, ClipTrainer trainer, TrainingProgress progress, Action<string>? stage = null)
+    public static void Save(string directory, ClipTrainer trainer, TrainingProgress progress, Action<string>? stage = null,
+        IReadOnlyList<string>? companions = null)
     {
         var full = Path.GetFullPath(directory);
         var parent = Path.GetDirectoryName(full)!;
@@ -36,6 +42,12 @@ public static class TrainingCheckpoint
             SafetensorsWriter.Write(Path.Combine(temp, ModelFile),
                 trainer.Model.Parameters.Select(kv => new SafetensorsItem(kv.Key, kv.Value, DType.F32)),
                 new Dictionary<string, string> { ["format"] = "pt" });
+            foreach (var file in companions ?? [])
+            {
+                var name = Path.GetFileName(file);
+                if (name is ModelFile or OptimizerFile) throw new ArgumentException($"companion file {file} would overwrite the checkpoint's own {name}");
+                File.Copy(file, Path.Combine(temp, name));
+            }
             stage?.Invoke("model");
             var state = new List<SafetensorsItem>();
             foreach (var p in trainer.Optimizer.Parameters)
@@ -43,7 +55,7 @@ public static class TrainingCheckpoint
                 state.Add(new SafetensorsItem("exp_avg." + p.Name, p.ExpAvg, DType.F32));
                 state.Add(new SafetensorsItem("exp_avg_sq." + p.Name, p.ExpAvgSq, DType.F32));
             }
-            if (trainer.LogitBias is { } bias) state.Add(new SafetensorsItem("logit_bias", bias, DType.F32));
+            if (trainer is { OwnsLogitBias: true, LogitBias: { } bias }) state.Add(new SafetensorsItem("logit_bias", bias, DType.F32));
             SafetensorsWriter.Write(Path.Combine(temp, OptimizerFile), state, new Dictionary<string, string>
             {
                 ["optimizer_steps"] = trainer.Optimizer.StepCount.ToString(CultureInfo.InvariantCulture),
@@ -72,6 +84,15 @@ public static class TrainingCheckpoint
     }
 
     private static string AsideName(string full) => full + ".old";
+
+    /// <summary>
+    /// The files of a Hugging Face model directory besides its weights that a checkpoint trained from it needs
+    /// to load the same way: config.json, the preprocessor config and whichever tokenizer files it has.
+    /// </summary>
+    public static IReadOnlyList<string> HuggingFaceCompanions(string sourceDirectory) =>
+        new[] { "config.json", "preprocessor_config.json", "spiece.model", "tokenizer.model", "tokenizer.json",
+                "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json" }
+            .Select(name => Path.Combine(sourceDirectory, name)).Where(File.Exists).ToArray();
 
     /// <summary>
     /// Repairs what a crash during <see cref="Save"/> can leave: if the checkpoint was moved aside but
@@ -108,7 +129,7 @@ public static class TrainingCheckpoint
             Read(state, "exp_avg." + p.Name, p.ExpAvg);
             Read(state, "exp_avg_sq." + p.Name, p.ExpAvgSq);
         }
-        if (trainer.LogitBias is { } bias) Read(state, "logit_bias", bias);
+        if (trainer is { OwnsLogitBias: true, LogitBias: { } bias }) Read(state, "logit_bias", bias);
         long Meta(string key) => state.Metadata.TryGetValue(key, out var v) && long.TryParse(v, CultureInfo.InvariantCulture, out var n)
             ? n : throw new CheckpointException(state.Path, $"metadata '{key}' is missing or not a number");
         trainer.Optimizer.RestoreStepCount(Meta("optimizer_steps"));

@@ -20,7 +20,7 @@ public sealed class TrainingRun : IDisposable
 {
     private readonly IPairSource _source;
     private readonly Preprocessor _preprocessor;
-    private readonly ClipTokenizer _tokenizer;
+    private readonly ITextTokenizer _tokenizer;
     private readonly ImageAugmentation? _augmentation;
     private readonly int _workers;
     private IEnumerator<PendingPair>? _reader;
@@ -34,19 +34,19 @@ public sealed class TrainingRun : IDisposable
     /// <summary>Receives "NAME: reason" for each pair skipped because its image could not be read.</summary>
     public Action<string>? Skipped { get; init; }
 
-    public TrainingRun(ClipTrainer trainer, IPairDataset data, Preprocessor preprocessor, ClipTokenizer tokenizer,
+    public TrainingRun(ClipTrainer trainer, IPairDataset data, Preprocessor preprocessor, ITextTokenizer tokenizer,
         int batchSize, ulong seed, TrainingProgress? resumeFrom = null, ImageAugmentation? augmentation = null)
         : this(trainer, new ShuffledPairs(data), preprocessor, tokenizer, batchSize, seed, resumeFrom, augmentation)
     {
     }
 
-    public TrainingRun(ClipTrainer trainer, IPairSource source, Preprocessor preprocessor, ClipTokenizer tokenizer,
+    public TrainingRun(ClipTrainer trainer, IPairSource source, Preprocessor preprocessor, ITextTokenizer tokenizer,
         int batchSize, ulong seed, TrainingProgress? resumeFrom = null, ImageAugmentation? augmentation = null)
     {
         if (batchSize < 1 || batchSize > source.Count)
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"batch size must be in [1, {source.Count}] (the dataset size)");
-        if (preprocessor.OutputSize != trainer.Model.Config.Vision.ImageSize)
-            throw new ArgumentException($"preprocessor makes {preprocessor.OutputSize}px images, the model expects {trainer.Model.Config.Vision.ImageSize}px");
+        if (preprocessor.OutputSize != trainer.Model.ImageSize)
+            throw new ArgumentException($"preprocessor makes {preprocessor.OutputSize}px images, the model expects {trainer.Model.ImageSize}px");
         (Trainer, _source, _preprocessor, _tokenizer, BatchSize, _augmentation) = (trainer, source, preprocessor, tokenizer, batchSize, augmentation);
         _workers = Math.Max(1, trainer.Context.Threads);
         Progress = resumeFrom ?? new TrainingProgress(0, 0, 0, seed);
@@ -65,7 +65,7 @@ public sealed class TrainingRun : IDisposable
         double seconds = started.Elapsed.TotalSeconds;
         Progress = Progress with { Step = Progress.Step + 1, Epoch = batch.Epoch, Position = batch.Position };
         return new StepMetrics(Progress.Step, batch.Epoch, result.Loss, result.LearningRate, result.GradNorm,
-            Trainer.Model.Scale, BatchSize / Math.Max(seconds, 1e-9), seconds);
+            Math.Exp(Trainer.Model.LogitScale.Span[0]), BatchSize / Math.Max(seconds, 1e-9), seconds);
     }
 
     public void Dispose()
@@ -80,7 +80,7 @@ public sealed class TrainingRun : IDisposable
     /// <summary>Assembles the batch that starts at (epoch, position), moving to the next epoch when this one runs out.</summary>
     private Prepared Prepare(int epoch, int position)
     {
-        int size = _preprocessor.OutputSize, l = Trainer.Model.Config.Text.ContextLength, per = 3 * size * size;
+        int size = _preprocessor.OutputSize, l = Trainer.Model.ContextLength, per = 3 * size * size;
         var pixels = new Tensor(BatchSize, 3, size, size);
         var tokens = new int[BatchSize * l];
         var captions = new string[BatchSize];

@@ -20,7 +20,7 @@ public static class TrainingTrace
     /// Trains <paramref name="model"/> in place for <paramref name="steps"/> AdamW steps on the batch
     /// (pixels (N, 3, R, R), token rows (N, L)) and returns the trace, in the order the fixtures use.
     /// </summary>
-    public static List<(string Name, Tensor Value, bool Integer)> Record(ClipModel model, Tensor pixels, int[] tokens, int steps,
+    public static List<(string Name, Tensor Value, bool Integer)> Record(ITrainableEncoder model, Tensor pixels, int[] tokens, int steps,
         TrainingOptions options, ComputeContext ctx)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);

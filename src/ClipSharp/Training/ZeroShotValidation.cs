@@ -18,18 +18,18 @@ public sealed class ZeroShotValidation
     private readonly int[] _truth;
     private readonly IReadOnlyList<string> _labels;
     private readonly IReadOnlyList<string> _templates;
-    private readonly ClipTokenizer _tokenizer;
+    private readonly ITextTokenizer _tokenizer;
 
     public int Count => _truth.Length;
 
-    public ZeroShotValidation(IReadOnlyList<string> labels, IReadOnlyList<string> templates, Tensor pixels, int[] truth, ClipTokenizer tokenizer)
+    public ZeroShotValidation(IReadOnlyList<string> labels, IReadOnlyList<string> templates, Tensor pixels, int[] truth, ITextTokenizer tokenizer)
     {
         if (pixels.Shape[0] != truth.Length) throw new ArgumentException($"{pixels.Shape[0]} images but {truth.Length} labels");
         (_labels, _templates, _pixels, _truth, _tokenizer) = (labels, templates, pixels, truth, tokenizer);
     }
 
     /// <summary>The first <paramref name="limit"/> images of Fashion-MNIST's test split.</summary>
-    public static ZeroShotValidation FromFashionMnist(string directory, int limit, PreprocessConfig config, IReadOnlyList<string> templates, ClipTokenizer tokenizer)
+    public static ZeroShotValidation FromFashionMnist(string directory, int limit, PreprocessConfig config, IReadOnlyList<string> templates, ITextTokenizer tokenizer)
     {
         var data = FashionMnist.Load(directory, "t10k");
         int n = Math.Min(limit, data.Count);
@@ -37,7 +37,7 @@ public sealed class ZeroShotValidation
     }
 
     /// <summary>Up to <paramref name="limit"/> images of an ImageFolder tree, spread over the classes.</summary>
-    public static ZeroShotValidation FromImageFolder(string root, int limit, PreprocessConfig config, IReadOnlyList<string> templates, ClipTokenizer tokenizer)
+    public static ZeroShotValidation FromImageFolder(string root, int limit, PreprocessConfig config, IReadOnlyList<string> templates, ITextTokenizer tokenizer)
     {
         var (classes, samples) = ImageFiles.ImageFolder(root);
         var picked = samples.Where((_, i) => i % Math.Max(1, samples.Count / Math.Max(1, limit)) == 0).Take(limit).ToArray();
@@ -46,7 +46,7 @@ public sealed class ZeroShotValidation
     }
 
     private static ZeroShotValidation Build(int n, Func<int, ImageFrame> image, Func<int, int> label, IReadOnlyList<string> labels,
-        PreprocessConfig config, IReadOnlyList<string> templates, ClipTokenizer tokenizer)
+        PreprocessConfig config, IReadOnlyList<string> templates, ITextTokenizer tokenizer)
     {
         var pre = new Preprocessor(config);
         var pixels = new Tensor(n, 3, pre.OutputSize, pre.OutputSize);
@@ -59,15 +59,17 @@ public sealed class ZeroShotValidation
         return new ZeroShotValidation(labels, templates, pixels, truth, tokenizer);
     }
 
-    /// <summary>Top-1 accuracy of the model as it is now (prompt ensemble, softmax(100·cos) argmax).</summary>
-    public double Top1(ClipModel model, ComputeContext ctx, int batchSize = 500)
+    /// <summary>
+    /// Top-1 accuracy of the model as it is now (prompt ensemble, argmax of the cosine, which is the argmax of
+    /// either family's logits: both are increasing in the cosine).
+    /// </summary>
+    public double Top1(IImageTextEncoder model, ComputeContext ctx, int batchSize = 500)
     {
-        int l = model.Config.Text.ContextLength;
+        int l = model.ContextLength;
         var classifier = ZeroShotClassifier.Build(_labels, _templates, prompts =>
         {
-            var rows = _tokenizer.Encode(prompts, l, truncate: true);
             var ids = new int[prompts.Count * l];
-            Buffer.BlockCopy(rows, 0, ids, 0, ids.Length * sizeof(int));
+            for (int i = 0; i < prompts.Count; i++) _tokenizer.EncodeRow(prompts[i], ids.AsSpan(i * l, l), truncate: true, textIndex: i);
             return model.EncodeText(ctx, ids, prompts.Count);
         });
         int correct = 0;

@@ -62,6 +62,8 @@ public class BackwardTests
         var x0 = Random(17, 3, 40);
         Check([x0], (t, v) => t.QuickGelu(v[0]), x => x[0].Select(a => a / (1 + Math.Exp(-1.702 * a))).ToArray());
         Check([x0], (t, v) => t.Gelu(v[0]), x => x[0].Select(a => 0.5 * a * (1 + Ref.Erf(a / Math.Sqrt(2)))).ToArray());
+        Check([x0], (t, v) => t.GeluTanh(v[0]),
+            x => x[0].Select(a => 0.5 * a * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (a + 0.044715 * a * a * a)))).ToArray());
         // ReLU: keep inputs away from the kink so central differences are exact.
         var r = Random(18, 1, 30);
         for (int i = 0; i < r.Length; i++) r.Span[i] += r.Span[i] >= 0 ? 0.1f : -0.1f;
@@ -261,6 +263,14 @@ public class BackwardTests
                 }
                 return y;
             });
+    }
+
+    [Fact]
+    public void RepeatCopiesAlongTheFirstDimensionAndSumsTheCopiesGradients()
+    {
+        Check([Random(41, 1, 1, 2, 3)], (t, v) => t.Repeat(v[0], 4), x => Enumerable.Repeat(x[0], 4).SelectMany(r => r).ToArray());
+        var tape = new Tape(ComputeContext.SingleThreaded);
+        Assert.Equal([6, 5], tape.Repeat(tape.Leaf(new Tensor(2, 5)), 3).Shape);
     }
 
     [Fact]

@@ -7,9 +7,10 @@ namespace ClipSharp.Models.Siglip;
 
 /// <summary>
 /// SiglipAttention: q_proj, k_proj, v_proj, out_proj (each with bias), softmax(q kᵀ / √D) v, no mask.
-/// The three input projections run as one (3C, C) GEMM over a packed copy of their weights.
+/// The three input projections run as one (3C, C) GEMM, its weight stacked from theirs when an inference
+/// session is prepared (never cached in the layer, so training q, k and v leaves nothing stale).
 /// </summary>
-public sealed class SiglipAttention
+public sealed partial class SiglipAttention
 {
     public LinearLayer Q { get; }
     public LinearLayer K { get; }
@@ -26,16 +27,19 @@ public sealed class SiglipAttention
         V = new LinearLayer(p, prefix + "v_proj.", width, width);
         Q = new LinearLayer(p, prefix + "q_proj.", width, width);
         OutProj = new LinearLayer(p, prefix + "out_proj.", width, width);
-        var w = new Tensor(3 * width, width);
-        var b = new Tensor(3 * width);
-        int i = 0;
-        foreach (var layer in new[] { Q, K, V })
-        {
-            layer.Weight.Span.CopyTo(w.Span.Slice(i * width * width));
-            layer.Bias!.Span.CopyTo(b.Span.Slice(i * width));
-            i++;
-        }
-        _qkv = LinearLayer.Over(w, b);
+        _qkv = LinearLayer.Derived(() => Stack(Q.Weight, K.Weight, V.Weight, 3 * width, width), width, 3 * width,
+            () => Stack(Q.Bias!, K.Bias!, V.Bias!, 3 * width));
+    }
+
+    /// <summary>Three tensors of equal length one after another: (3n, ...) from three (n, ...).</summary>
+    private static Tensor Stack(Tensor a, Tensor b, Tensor c, params int[] shape)
+    {
+        var result = Tensor.Uninitialized(shape);
+        int n = a.Length;
+        a.Span.CopyTo(result.Span);
+        b.Span.CopyTo(result.Span.Slice(n));
+        c.Span.CopyTo(result.Span.Slice(2 * n));
+        return result;
     }
 
     /// <summary>The fused (3C, C) projection and the output projection (what inference packing applies to).</summary>
@@ -54,7 +58,7 @@ public sealed class SiglipAttention
 }
 
 /// <summary>SiglipMLP: fc1 (C → F), gelu_pytorch_tanh, fc2 (F → C).</summary>
-public sealed class SiglipMlp
+public sealed partial class SiglipMlp
 {
     public LinearLayer Fc1 { get; }
     public LinearLayer Fc2 { get; }
@@ -75,7 +79,7 @@ public sealed class SiglipMlp
 }
 
 /// <summary>SiglipEncoderLayer: x += Attn(Ln1(x)); x += Mlp(Ln2(x)).</summary>
-public sealed class SiglipEncoderLayer
+public sealed partial class SiglipEncoderLayer
 {
     public LayerNormLayer LayerNorm1 { get; }
     public SiglipAttention SelfAttn { get; }
@@ -100,7 +104,7 @@ public sealed class SiglipEncoderLayer
 }
 
 /// <summary>SiglipEncoder: "{prefix}layers.{i}." blocks; taps "{prefix}layer_{i}".</summary>
-public sealed class SiglipEncoder
+public sealed partial class SiglipEncoder
 {
     public IReadOnlyList<SiglipEncoderLayer> Layers { get; }
     private readonly string _tap;
@@ -131,7 +135,7 @@ public sealed class SiglipEncoder
 /// (nn.MultiheadAttention: in_proj_weight/in_proj_bias packed q, k, v; out_proj), then
 /// h + mlp(layernorm(h)). Padded tokens are excluded by passing only an image's valid tokens.
 /// </summary>
-public sealed class SiglipPoolingHead
+public sealed partial class SiglipPoolingHead
 {
     public Tensor Probe { get; }          // (1, 1, C)
     public LinearLayer InProj { get; }   // (3C, C)

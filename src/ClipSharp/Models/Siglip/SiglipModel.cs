@@ -11,7 +11,7 @@ namespace ClipSharp.Models.Siglip;
 /// normalise(text)ᵀ + logit_bias; each pair's probability is sigmoid(logit), independently of the other labels.
 /// Parameters use the Hugging Face names (text_model.…, vision_model.…, logit_scale, logit_bias).
 /// </summary>
-public sealed class SiglipModel : IImageTextEncoder
+public sealed partial class SiglipModel : IImageTextEncoder
 {
     public SiglipConfig Config { get; }
     public SiglipTextTower Text { get; }

@@ -10,7 +10,7 @@ namespace ClipSharp.Models.Siglip;
 /// as the checkpoints are used with padding="max_length"), final_layer_norm, the last position's state
 /// through a linear head.
 /// </summary>
-public sealed class SiglipTextTower
+public sealed partial class SiglipTextTower
 {
     public SiglipTextConfig Config { get; }
     public Tensor TokenEmbedding { get; }      // (V, C)
@@ -36,10 +36,8 @@ public sealed class SiglipTextTower
     /// <summary>tokens: (B, L) ids → embeddings (B, E), not normalised.</summary>
     public Tensor Forward(ComputeContext ctx, ReadOnlySpan<int> tokens, int batch)
     {
+        CheckTokens(tokens, batch);
         int l = Config.ContextLength, c = Config.Tower.Width;
-        if (tokens.Length != batch * l) throw new ArgumentException($"token array has {tokens.Length} ids, expected {batch} × {l}");
-        foreach (var id in tokens)
-            if ((uint)id >= (uint)Config.VocabSize) throw new ArgumentException($"token id {id} is outside the vocabulary (size {Config.VocabSize})");
         var x = new Tensor(batch, l, c);
         for (int n = 0; n < batch; n++)
         {
@@ -54,5 +52,13 @@ public sealed class SiglipTextTower
         Tokens.Gather(last.Span, x.Span, lastIndex, l, c);
         last = FinalLayerNorm.Forward(ctx, last);     // per row, so pooling first is exact
         return Head.Forward(ctx, last);
+    }
+
+    private void CheckTokens(ReadOnlySpan<int> tokens, int batch)
+    {
+        int l = Config.ContextLength;
+        if (tokens.Length != batch * l) throw new ArgumentException($"token array has {tokens.Length} ids, expected {batch} × {l}");
+        foreach (var id in tokens)
+            if ((uint)id >= (uint)Config.VocabSize) throw new ArgumentException($"token id {id} is outside the vocabulary (size {Config.VocabSize})");
     }
 }

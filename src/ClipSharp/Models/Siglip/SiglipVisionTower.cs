@@ -9,11 +9,13 @@ namespace ClipSharp.Models.Siglip;
 /// SiglipVisionTransformer / Siglip2VisionTransformer: patch embedding (with bias) plus learned
 /// positions, encoder, post_layernorm, MAP head. The pooled output is the image embedding.
 /// </summary>
-public sealed class SiglipVisionTower
+public sealed partial class SiglipVisionTower
 {
     public SiglipVisionConfig Config { get; }
     /// <summary>FixRes: the conv weight (C, 3, P, P) seen as (C, K) on (channel, row, column) patches; NaFlex: nn.Linear (C, K) on (row, column, channel) patches.</summary>
     public LinearLayer PatchEmbedding { get; }
+    /// <summary>The patch embedding's registered weight: FixRes (C, 3, P, P), NaFlex (C, K); <see cref="PatchEmbedding"/> reads it as (C, K).</summary>
+    public Tensor PatchWeight { get; }
     public Tensor PositionEmbedding { get; }   // (G², C)
     public SiglipEncoder Encoder { get; }
     public LayerNormLayer PostLayerNorm { get; }
@@ -25,12 +27,15 @@ public sealed class SiglipVisionTower
         int c = cfg.Tower.Width, k = cfg.PatchLength;
         const string pre = "vision_model.";
         if (cfg.NaFlex)
+        {
             PatchEmbedding = new LinearLayer(p, pre + "embeddings.patch_embedding.", k, c);
+            PatchWeight = PatchEmbedding.Weight;
+        }
         else
         {
-            var w = p.Take(pre + "embeddings.patch_embedding.weight", [c, 3, cfg.PatchSize, cfg.PatchSize], Init.DefaultWeight(k));
+            PatchWeight = p.Take(pre + "embeddings.patch_embedding.weight", [c, 3, cfg.PatchSize, cfg.PatchSize], Init.DefaultWeight(k));
             var b = p.Take(pre + "embeddings.patch_embedding.bias", [c], Init.DefaultBias(k));
-            PatchEmbedding = LinearLayer.Over(w.Reshape(c, k), b);
+            PatchEmbedding = LinearLayer.Over(PatchWeight.Reshape(c, k), b);
         }
         PositionEmbedding = p.Take(pre + "embeddings.position_embedding.weight", [cfg.NumPatches, c], new Init.Normal(Math.Pow(c, -0.5)));
         Encoder = new SiglipEncoder(p, pre + "encoder.", cfg.Tower);
@@ -43,10 +48,8 @@ public sealed class SiglipVisionTower
     /// <summary>FixRes: pixels (B, 3, R, R) → embeddings (B, C), not normalised.</summary>
     public Tensor Forward(ComputeContext ctx, Tensor pixels)
     {
-        if (Config.NaFlex) throw new InvalidOperationException("a NaFlex tower takes patches and their grid shapes (ForwardPatches)");
-        int r = Config.ImageSize, b = pixels.Shape[0], g2 = Config.NumPatches, c = Config.Tower.Width;
-        if (pixels.Rank != 4 || pixels.Shape[1] != 3 || pixels.Shape[2] != r || pixels.Shape[3] != r)
-            throw new ArgumentException($"pixel tensor has shape {pixels.ShapeString}, expected (N, 3, {r}, {r}) for this model");
+        CheckPixels(pixels);
+        int b = pixels.Shape[0], g2 = Config.NumPatches, c = Config.Tower.Width;
         var x = PatchEmbedding.Forward(ctx, ChannelFirstPatches(pixels)).Reshape(b, g2, c);   // (B, G², C)
         for (int n = 0; n < b; n++)
         {
@@ -82,6 +85,15 @@ public sealed class SiglipVisionTower
         var pooled = Head.Forward(ctx, x);
         ctx.Observe("vision.pooled_0", pooled);
         return pooled;
+    }
+
+    /// <summary>FixRes input check: (B, 3, R, R) pixels.</summary>
+    private void CheckPixels(Tensor pixels)
+    {
+        if (Config.NaFlex) throw new InvalidOperationException("a NaFlex tower takes patches and their grid shapes (ForwardPatches)");
+        int r = Config.ImageSize;
+        if (pixels.Rank != 4 || pixels.Shape[1] != 3 || pixels.Shape[2] != r || pixels.Shape[3] != r)
+            throw new ArgumentException($"pixel tensor has shape {pixels.ShapeString}, expected (N, 3, {r}, {r}) for this model");
     }
 
     /// <summary>pixels (B, 3, R, R) → (B·G², K) patches in (channel, row, column) order (the conv's weight layout).</summary>
