@@ -18,7 +18,7 @@ public class SiglipCommandTests
 {
     private static readonly string[] Images = ["square", "wide", "tall", "rocket"];
 
-    private static string Dir(string name)
+    internal static string Dir(string name)
     {
         var dir = Path.Combine(Fixtures.RepoRoot, "tests", "ClipSharp.Tests", "data", "siglip", name);
         if (!Directory.Exists(dir))
@@ -28,7 +28,7 @@ public class SiglipCommandTests
         return dir;
     }
 
-    private static string ImagePath(string name) => Path.Combine(Dir("images"), name + ".png");
+    internal static string ImagePath(string name) => Path.Combine(Dir("images"), name + ".png");
 
     /// <summary>The model's own probabilities, without the pipeline, the CLI or the classifier: (images, labels).</summary>
     private static float[] DirectProbabilities(string dir, IReadOnlyList<string> prompts)

@@ -33,13 +33,18 @@ internal static class EvalCommand
             var labels = classes.Select(c => c.Replace('_', ' ')).ToArray();
             var classifier = ClassifyCommand.BuildClassifier(pipeline, labels, PromptSets.Templates(parse.GetValue(templates)!), useCache: true);
             var (features, truth, failures) = EncodeLabelled(pipeline, samples, parse.GetValue(model.Batch));
-            var probs = classifier.Probabilities(pipeline.Context, features);
-            var report = ClassificationReport.Compute(probs.Span, truth, labels);
+            // SigLIP ranks by its own logits exp(logit_scale)·cos + logit_bias (sigmoid probabilities saturate to
+            // ties in float32 where the logits still differ); CLIP by softmax(100·cos) as before.
+            var scores = pipeline.Scoring == ScoreKind.Sigmoid
+                ? pipeline.Score(features, classifier.Weights)
+                : classifier.Probabilities(pipeline.Context, features);
+            var report = ClassificationReport.Compute(scores.Span, truth, labels);
             var dir = parse.GetValue(output)!;
             Directory.CreateDirectory(dir);
             WriteReport(dir, "Zero-shot classification", report.ToJson(), report.ToMarkdown($"Zero-shot classification: {parse.GetValue(data)}"), failures);
             File.WriteAllText(Path.Combine(dir, "confusion.svg"), ConfusionMatrixSvg.Render(report.Confusion, labels, $"Zero-shot confusion matrix (top-1 {report.Top1:P1})"));
-            Console.WriteLine($"top-1 {report.Top1:P2}, top-5 {report.Top5:P2}, mean per-class {report.MeanPerClassAccuracy:P2} over {report.Samples} images; report in {dir}/");
+            string ranked = pipeline.Scoring == ScoreKind.Sigmoid ? " (ranked by SigLIP logits)" : "";
+            Console.WriteLine($"top-1 {report.Top1:P2}, top-5 {report.Top5:P2}, mean per-class {report.MeanPerClassAccuracy:P2} over {report.Samples} images{ranked}; report in {dir}/");
             return 0;
         });
         return cmd;

@@ -3,8 +3,10 @@ using System.Globalization;
 using ClipSharp.Datasets;
 using ClipSharp.Imaging.Preprocessing;
 using ClipSharp.Models;
+using ClipSharp.Models.Siglip;
 using ClipSharp.Tensors;
 using ClipSharp.Text;
+using ClipSharp.Text.SentencePiece;
 using ClipSharp.Training;
 using ClipSharp.ZeroShot;
 
@@ -13,7 +15,8 @@ namespace ClipSharp.Cli.Commands;
 /// <summary>
 /// `clipsharp train --data SRC (--model CKPT | --arch NAME) --out DIR`: contrastive training with
 /// AdamW, a cosine schedule, checkpoints (DIR/checkpoint), metrics (DIR/metrics.jsonl) and a loss plot
-/// (DIR/loss.svg). Parsing and printing only; the work is in ClipSharp.Training.
+/// (DIR/loss.svg). A SigLIP --model trains with its own tokenizer and preprocessing and saves a Hugging
+/// Face directory. Parsing and printing only; the work is in ClipSharp.Training.
 /// </summary>
 internal static class TrainCommand
 {
@@ -26,7 +29,7 @@ internal static class TrainCommand
         };
         var shuffleBuffer = new Option<int>("--shuffle-buffer") { Description = "WebDataset: samples held in the shuffle buffer", DefaultValueFactory = _ => 1000 };
         var augment = new Option<string>("--augment") { Description = "Image augmentation: none, flip, rrc (random resized crop, scale 0.9–1), rrc:MIN_SCALE, or a comma list", DefaultValueFactory = _ => "none" };
-        var model = new Option<string?>("--model") { Description = "Checkpoint to start from (fine-tuning)" };
+        var model = new Option<string?>("--model") { Description = "Checkpoint to start from (fine-tuning): a CLIP checkpoint, or a SigLIP Hugging Face directory / hf: id" };
         var arch = new Option<string?>("--arch") { Description = $"Train from scratch: a preset ({string.Join(", ", ModelConfigs.PresetNames)}) or an OpenCLIP config JSON" };
         var initSeed = new Option<int>("--init-seed") { Description = "Seed for --arch initialisation", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Run folder: checkpoint/, metrics.jsonl, loss.svg", Required = true };
@@ -41,7 +44,7 @@ internal static class TrainCommand
         var beta2 = new Option<double>("--beta2") { DefaultValueFactory = _ => 0.98 };
         var eps = new Option<double>("--eps") { DefaultValueFactory = _ => 1e-6 };
         var clip = new Option<double?>("--grad-clip") { Description = "Clip gradients to this global norm" };
-        var loss = new Option<string>("--loss") { Description = "clip | siglip", DefaultValueFactory = _ => "clip" };
+        var loss = new Option<string?>("--loss") { Description = "clip | siglip (default: siglip for a SigLIP model, clip otherwise)" };
         var lockImage = new Option<bool>("--lock-image") { Description = "Freeze the image tower" };
         var lockImageGroups = new Option<int>("--lock-image-unlocked-groups") { Description = "…except its last N layer groups", DefaultValueFactory = _ => 0 };
         var lockText = new Option<bool>("--lock-text") { Description = "Freeze the text tower" };
@@ -58,7 +61,7 @@ internal static class TrainCommand
         var saveEvery = new Option<int>("--save-every") { Description = "Checkpoint every N steps (and at the end)", DefaultValueFactory = _ => 500 };
         var resume = new Option<bool>("--resume") { Description = "Continue from OUT/checkpoint (weights, optimiser, data position)" };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
-        var cmd = new Command("train", "Train or fine-tune a CLIP model on image–text pairs.")
+        var cmd = new Command("train", "Train or fine-tune a CLIP or SigLIP model on image–text pairs.")
         {
             data, model, arch, initSeed, output, steps, epochs, seconds, val, valEvery, valLimit, valTemplates, batch, chunks, lr, wd, warmup, beta1, beta2, eps, clip, loss,
             lockImage, lockImageGroups, lockText, lockTextGroups, imageKey, captionKey, templates, seed, saveEvery, resume, threads,
@@ -66,7 +69,7 @@ internal static class TrainCommand
         };
         cmd.SetAction(parse =>
         {
-            var clipModel = LoadModel(parse.GetValue(model), parse.GetValue(arch), parse.GetValue(initSeed));
+            var start = LoadModel(parse.GetValue(model), parse.GetValue(arch), parse.GetValue(initSeed));
             var augmentation = ImageAugmentation.Parse(parse.GetValue(augment));
             var dataset = OpenData(parse.GetValue(data)!, parse.GetValue(imageKey)!, parse.GetValue(captionKey)!, parse.GetValue(templates)!,
                 parse.GetValue(shuffleBuffer));
@@ -80,7 +83,7 @@ internal static class TrainCommand
                 Schedule = new CosineSchedule(parse.GetValue(lr), Math.Min(parse.GetValue(warmup), total), total),
                 MaxGradNorm = parse.GetValue(clip),
                 Chunks = parse.GetValue(chunks),
-                Loss = parse.GetValue(loss)!.ToLowerInvariant() switch
+                Loss = (parse.GetValue(loss) ?? (start.Model is SiglipModel ? "siglip" : "clip")).ToLowerInvariant() switch
                 {
                     "clip" => LossKind.Clip,
                     "siglip" => LossKind.SigLip,
@@ -92,7 +95,7 @@ internal static class TrainCommand
                     LockText = parse.GetValue(lockText), TextUnlockedGroups = parse.GetValue(lockTextGroups),
                 },
             };
-            var trainer = new ClipTrainer(clipModel, options, new ComputeContext(parse.GetValue(threads)));
+            var trainer = new ClipTrainer(start.Model, options, new ComputeContext(parse.GetValue(threads)));
             var outDir = parse.GetValue(output)!;
             Directory.CreateDirectory(outDir);
             var checkpoint = Path.Combine(outDir, "checkpoint");
@@ -114,30 +117,30 @@ internal static class TrainCommand
                 }
             }
             if (progress is null && options.Loss == LossKind.SigLip && parse.GetValue(model) is null) trainer.InitialiseSigLipScale();
-            using var run = new TrainingRun(trainer, dataset, new Preprocessor(PreprocessConfig.Clip(clipModel.Config.Vision.ImageSize)),
-                ClipTokenizer.Default, batchSize, parse.GetValue(seed), progress, augmentation)
+            using var run = new TrainingRun(trainer, dataset, new Preprocessor(start.ImageConfig),
+                start.Tokenizer, batchSize, parse.GetValue(seed), progress, augmentation)
             {
                 Skipped = ReportSkipped,
             };
-            Console.WriteLine($"training {clipModel.Config.Describe()}");
+            Console.WriteLine($"training {start.Model.Describe()} with the {(options.Loss == LossKind.SigLip ? "sigmoid" : "softmax")} loss");
             Console.WriteLine($"{dataset.Count:N0} pairs, batch {batchSize}, {run.StepsPerEpoch} steps/epoch, {(budget is { } b ? $"{b:F0} s budget" : $"{total} steps")}, " +
                 $"{trainer.Trainable.Sum(kv => (long)kv.Value.Length):N0} trainable values");
-            var imageConfig = PreprocessConfig.Clip(clipModel.Config.Vision.ImageSize);
+            var imageConfig = start.ImageConfig;
             ZeroShotValidation? validation = parse.GetValue(val) is { } v
                 ? v.StartsWith("fashion-mnist", StringComparison.OrdinalIgnoreCase)
                     ? ZeroShotValidation.FromFashionMnist(v.Contains(':') ? v[(v.IndexOf(':') + 1)..] : FashionMnist.DebianDirectory,
-                        parse.GetValue(valLimit), imageConfig, PromptSets.Templates(parse.GetValue(valTemplates)!), ClipTokenizer.Default)
-                    : ZeroShotValidation.FromImageFolder(v, parse.GetValue(valLimit), imageConfig, PromptSets.Templates(parse.GetValue(valTemplates)!), ClipTokenizer.Default)
+                        parse.GetValue(valLimit), imageConfig, PromptSets.Templates(parse.GetValue(valTemplates)!), start.Tokenizer)
+                    : ZeroShotValidation.FromImageFolder(v, parse.GetValue(valLimit), imageConfig, PromptSets.Templates(parse.GetValue(valTemplates)!), start.Tokenizer)
                 : null;
             RunLoop(run, total, budget, parse.GetValue(lr), parse.GetValue(warmup), parse.GetValue(saveEvery), outDir, checkpoint,
-                validation, parse.GetValue(valEvery));
+                validation, parse.GetValue(valEvery), start.Companions);
             return 0;
         });
         return cmd;
     }
 
     private static void RunLoop(TrainingRun run, int total, double? budget, double lr, int warmup, int saveEvery, string outDir, string checkpoint,
-        ZeroShotValidation? validation, int valEvery)
+        ZeroShotValidation? validation, int valEvery, IReadOnlyList<string> companions)
     {
         var metricsPath = Path.Combine(outDir, "metrics.jsonl");
         var accuracy = new List<(long Step, double Top1)>();
@@ -185,17 +188,18 @@ internal static class TrainCommand
                 if (saveEvery > 0 && m.Step % saveEvery == 0 && m.Step < total)
                 {
                     metrics.Flush();
-                    TrainingCheckpoint.Save(checkpoint, run.Trainer, run.Progress, SaveStage);
+                    TrainingCheckpoint.Save(checkpoint, run.Trainer, run.Progress, SaveStage, companions);
                 }
                 if (valEvery > 0 && m.Step % valEvery == 0) Validate(m.Step);
             }
             if (accuracy.Count == 0 || accuracy[^1].Step != run.Progress.Step) Validate(run.Progress.Step);
         }
-        TrainingCheckpoint.Save(checkpoint, run.Trainer, run.Progress, SaveStage);
+        TrainingCheckpoint.Save(checkpoint, run.Trainer, run.Progress, SaveStage, companions);
         File.WriteAllText(Path.Combine(outDir, "loss.svg"), TrainingLog.LossSvg(TrainingLog.ReadLosses(metricsPath)));
         if (accuracy.Count > 0)
             File.WriteAllText(Path.Combine(outDir, "accuracy.svg"), TrainingLog.LossSvg(accuracy, "zero-shot top-1 (validation)"));
-        Console.WriteLine($"saved {checkpoint} (model.safetensors loads like any checkpoint), {metricsPath}, {Path.Combine(outDir, "loss.svg")}");
+        string loads = run.Trainer.Model is SiglipModel ? "a Hugging Face SigLIP directory: --model it" : "model.safetensors loads like any checkpoint";
+        Console.WriteLine($"saved {checkpoint} ({loads}), {metricsPath}, {Path.Combine(outDir, "loss.svg")}");
     }
 
     /// <summary>
@@ -209,12 +213,30 @@ internal static class TrainCommand
 
     private static void ReportSkipped(string line) => Console.Error.WriteLine($"skipped {line}");
 
-    private static ClipModel LoadModel(string? model, string? arch, int seed)
+    /// <summary>The model to train with the tokenizer, preprocessing and companion files (copied into each checkpoint) that go with it.</summary>
+    private sealed record StartingPoint(ITrainableEncoder Model, ITextTokenizer Tokenizer, PreprocessConfig ImageConfig, IReadOnlyList<string> Companions);
+
+    private static StartingPoint LoadModel(string? model, string? arch, int seed)
     {
         if ((model is null) == (arch is null)) throw new ArgumentException("give exactly one of --model (fine-tune a checkpoint) or --arch (train from scratch)");
-        if (model is not null) return ModelLoader.Load(HubModelArgument.Resolve(model));
+        if (model is not null)
+        {
+            var path = HubModelArgument.Resolve(model);
+            if (Directory.Exists(path) && SiglipConfig.IsSiglipConfig(Path.Combine(path, "config.json")))
+            {
+                // A Hugging Face SigLIP directory: its own SentencePiece tokenizer and preprocessor config, and a
+                // checkpoint in the same layout (config, tokenizer and preprocessor files copied in).
+                var siglip = SiglipModel.Load(path);
+                if (siglip.Config.Vision.NaFlex)
+                    throw new NotSupportedException($"{path}: a SigLIP 2 NaFlex model; training supports FixRes SigLIP / SigLIP 2 models only so far");
+                return new(siglip, SiglipTokenizer.FromDirectory(path), ClipPipeline.DefaultImageConfig(path, siglip.Config.Vision.ImageSize),
+                    TrainingCheckpoint.HuggingFaceCompanions(path));
+            }
+            var clip = ModelLoader.Load(path);
+            return new(clip, ClipTokenizer.Default, PreprocessConfig.Clip(clip.Config.Vision.ImageSize), []);
+        }
         var config = File.Exists(arch) ? ModelConfigs.FromOpenClipFile(arch!) : ModelConfigs.Preset(arch!);
-        return ClipModel.Random(config, seed);
+        return new(ClipModel.Random(config, seed), ClipTokenizer.Default, PreprocessConfig.Clip(config.Vision.ImageSize), []);
     }
 
     private static IPairSource OpenData(string spec, string imageKey, string captionKey, string templates, int shuffleBuffer)
