@@ -193,4 +193,112 @@ public class SiglipCommandTests
         Assert.Contains("wide-copy.png", dupes);
         Assert.DoesNotContain("rocket.png", dupes);
     }
+
+    [Fact]
+    public void EvalZeroShotRanksByTheModelsOwnLogits()
+    {
+        using var tmp = new CliHarness.TempDir();
+        Environment.SetEnvironmentVariable("XDG_CACHE_HOME", tmp.Path);
+        try
+        {
+            var dir = Dir("siglip-fixres");
+            // Two images per class, so the report's accuracy, confusion and per-class counts all mean something.
+            (string Label, string[] Images)[] classes = [("astronaut", ["square", "tall"]), ("coffee cup", ["wide"]), ("rocket", ["rocket", "wide"])];
+            var data = tmp.File("data");
+            foreach (var (label, images) in classes)
+            {
+                var folder = Path.Combine(data, label.Replace(' ', '_'));
+                Directory.CreateDirectory(folder);
+                foreach (var image in images) File.Copy(ImagePath(image), Path.Combine(folder, image + ".png"));
+            }
+            var labels = classes.Select(c => c.Label).ToArray();
+            var report = tmp.File("report");
+            var (code, stdout, err) = CliHarness.Run("eval", "zeroshot", "--model", dir, "--data", data, "--templates", "single", "--out", report);
+            Assert.True(code == 0, err);
+            Assert.Contains("ranked by SigLIP logits", stdout);
+
+            // The expected prediction for each image: argmax over the labels of the model's own logits, computed directly.
+            var probs = DirectProbabilities(dir, labels.Select(l => $"a photo of a {l}.").ToArray());   // (Images, labels), monotone in the logits
+            var expected = new int[labels.Length, labels.Length];
+            int correct = 0, samples = 0;
+            for (int truth = 0; truth < classes.Length; truth++)
+                foreach (var image in classes[truth].Images)
+                {
+                    int row = Array.IndexOf(Images, image), best = 0;
+                    for (int k = 1; k < labels.Length; k++)
+                        if (probs[row * labels.Length + k] > probs[row * labels.Length + best]) best = k;
+                    expected[truth, best]++;
+                    if (best == truth) correct++;
+                    samples++;
+                }
+            var result = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "report.json"))).RootElement.GetProperty("result");
+            Assert.Equal(samples, result.GetProperty("samples").GetInt32());
+            Assert.Equal((double)correct / samples, result.GetProperty("top1").GetDouble(), 6);
+            var confusion = result.GetProperty("confusion").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
+            for (int t = 0; t < labels.Length; t++)
+                for (int p = 0; p < labels.Length; p++)
+                    Assert.True(expected[t, p] == confusion[t][p], $"confusion[{labels[t]}, {labels[p]}]: report {confusion[t][p]}, model {expected[t, p]}");
+            Assert.True(File.Exists(Path.Combine(report, "confusion.svg")));
+        }
+        finally { Environment.SetEnvironmentVariable("XDG_CACHE_HOME", null); }
+    }
+
+    [Fact]
+    public async Task ServeAnswersApiSearchOnASiglipIndexWithTheModelsCosines()
+    {
+        using var tmp = new CliHarness.TempDir();
+        var root = tmp.File("photos");
+        Directory.CreateDirectory(root);
+        foreach (var name in Images) File.Copy(ImagePath(name), Path.Combine(root, name + ".png"));
+        var dir = Dir("siglip-fixres");
+        var (code, _, err) = CliHarness.Run("index", root, "--model", dir);
+        Assert.True(code == 0, err);
+
+        // What the scores must be: the cosine of each image's SigLIP embedding with the query's, from the model directly.
+        const string query = "a photo of a rocket";
+        var pipeline = ClipPipeline.FromPretrained(dir, new ClipSharp.Pretrained.PipelineOptions { Context = new ComputeContext(1) });
+        var paths = Images.Select(n => Path.Combine(root, n + ".png")).ToArray();
+        var cosine = pipeline.Cosine(pipeline.EncodeImageFiles(paths).Features!, pipeline.EncodeTexts([query])).Span.ToArray();
+        var expected = Images.Select((n, i) => (Path: n + ".png", Score: cosine[i])).OrderByDescending(h => h.Score).ToArray();
+
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "ClipSharp.Cli.dll"), "serve", "--dir", root, "--port", "0", "--threads", "1" })
+            psi.ArgumentList.Add(a);
+        using var server = System.Diagnostics.Process.Start(psi)!;
+        try
+        {
+            var stderr = server.StandardError.ReadToEndAsync();
+            string? url = null;
+            while (url is null && await server.StandardOutput.ReadLineAsync() is { } line)
+                if (line.StartsWith("serving ", StringComparison.Ordinal)) url = line[(line.IndexOf(" at ", StringComparison.Ordinal) + 4)..].Split(' ')[0];
+            if (url is null) Assert.Fail($"serve did not start: {await stderr}");
+            using var http = new HttpClient { BaseAddress = new Uri(url!) };
+
+            var info = JsonDocument.Parse(await http.GetStringAsync("/api/info")).RootElement;
+            Assert.Equal(Images.Length, info.GetProperty("images").GetInt32());
+            Assert.Equal(pipeline.Encoder.EmbedDim, info.GetProperty("dimension").GetInt32());
+
+                var hits = JsonDocument.Parse(await http.GetStringAsync("/api/search?q=" + Uri.EscapeDataString(query) + "&k=10")).RootElement;
+            Assert.Equal(expected.Length, hits.GetArrayLength());
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.Equal(expected[i].Path, hits[i].GetProperty("path").GetString());
+                float score = hits[i].GetProperty("score").GetSingle();
+                // The index keeps unit vectors as float16: each component within 2⁻¹¹ of itself, so by Cauchy–Schwarz the
+                // cosine moves by at most 2⁻¹¹ (4.9e-4); the fixture's cosines are 1e-2 apart, so the order is the model's.
+                Assert.True(Math.Abs(score - expected[i].Score) <= 5e-4, $"{expected[i].Path}: served {score}, model cosine {expected[i].Score}");
+            }
+
+                // An uploaded image finds itself first.
+            var upload = await http.PostAsync("/api/search/image?k=2", new ByteArrayContent(File.ReadAllBytes(ImagePath("wide"))));
+            var byImage = JsonDocument.Parse(await upload.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal("wide.png", byImage[0].GetProperty("path").GetString());
+            Assert.True(byImage[0].GetProperty("score").GetSingle() > 0.999f);
+        }
+        finally
+        {
+                server.Kill(entireProcessTree: true);
+            server.WaitForExit(30_000);
+        }
+    }
 }
