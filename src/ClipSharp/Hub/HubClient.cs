@@ -41,6 +41,18 @@ public sealed class HubClient : IDisposable
         HubFileSpec.Optional("special_tokens_map.json"),
     ];
 
+    /// <summary>
+    /// Files of a Hugging Face SigLIP / SigLIP 2 repository: config, weights, the SentencePiece model (SigLIP's
+    /// spiece.model or SigLIP 2's tokenizer.model), preprocessor and tokenizer configs. tokenizer.json (34 MB for
+    /// SigLIP 2's Gemma vocabulary) is not fetched: the SentencePiece model is what the tokenizer reads.
+    /// </summary>
+    public static IReadOnlyList<HubFileSpec> HuggingFaceSiglipFiles { get; } =
+    [
+        "config.json", "preprocessor_config.json", "model.safetensors",
+        HubFileSpec.OneOf("spiece.model", "tokenizer.model"),
+        HubFileSpec.Optional("tokenizer_config.json"), HubFileSpec.Optional("special_tokens_map.json"),
+    ];
+
     /// <summary>Files of an OpenCLIP repository: open_clip_config.json and the weights (safetensors preferred).</summary>
     public static IReadOnlyList<HubFileSpec> OpenClipFiles { get; } =
     [
@@ -79,19 +91,22 @@ public sealed class HubClient : IDisposable
     }
 
     /// <summary>
-    /// Downloads a CLIP checkpoint: the Hugging Face layout (<see cref="HuggingFaceClipFiles"/>) when the repository
-    /// has it, else the OpenCLIP layout (<see cref="OpenClipFiles"/>). All lookups happen before any download, so a
-    /// repository with only OpenCLIP files does not fetch a partial Hugging Face set. Returns the snapshot folder.
+    /// Downloads a CLIP-family checkpoint: the Hugging Face CLIP layout (<see cref="HuggingFaceClipFiles"/>) when the
+    /// repository has it, else the OpenCLIP layout (<see cref="OpenClipFiles"/>), else the Hugging Face SigLIP layout
+    /// (<see cref="HuggingFaceSiglipFiles"/>). All lookups happen before any download, so a repository with only
+    /// OpenCLIP or SigLIP files does not fetch a partial Hugging Face CLIP set. Returns the snapshot folder.
     /// </summary>
     public async Task<string> ResolveClipRepoAsync(string repoId, string? revision = null, CancellationToken ct = default)
     {
         var model = MakeRef(repoId, revision);
         if (Options.Offline) return ClipFromCache(model, null);
-        SnapshotPlan hf, openClip;
+        SnapshotPlan hf, openClip, siglip;
         try
         {
             hf = await PlanAsync(model, HuggingFaceClipFiles, null, ct).ConfigureAwait(false);
             openClip = hf.Missing.Count == 0 ? hf : await PlanAsync(model, OpenClipFiles, hf.Commit, ct).ConfigureAwait(false);
+            siglip = hf.Missing.Count == 0 || openClip.Missing.Count == 0 ? hf
+                : await PlanAsync(model, HuggingFaceSiglipFiles, hf.Commit, ct).ConfigureAwait(false);
         }
         catch (HubUnreachableException e)
         {
@@ -99,8 +114,10 @@ public sealed class HubClient : IDisposable
         }
         if (hf.Missing.Count == 0) return await ExecuteAsync(hf, ct).ConfigureAwait(false);
         if (openClip.Missing.Count == 0) return await ExecuteAsync(openClip, ct).ConfigureAwait(false);
-        throw new HubNotFoundException(model, $"not a CLIP checkpoint repository (commit {hf.Commit}): " +
-            $"the Hugging Face layout lacks {string.Join(", ", hf.Missing)}; the OpenCLIP layout lacks {string.Join(", ", openClip.Missing)}");
+        if (siglip.Missing.Count == 0) return await ExecuteAsync(siglip, ct).ConfigureAwait(false);
+        throw new HubNotFoundException(model, $"not a CLIP or SigLIP checkpoint repository (commit {hf.Commit}): " +
+            $"the Hugging Face layout lacks {string.Join(", ", hf.Missing)}; the OpenCLIP layout lacks {string.Join(", ", openClip.Missing)}; " +
+            $"the Hugging Face SigLIP layout lacks {string.Join(", ", siglip.Missing)}");
     }
 
     /// <summary>
@@ -205,7 +222,11 @@ public sealed class HubClient : IDisposable
         catch (HubCacheMissException first)
         {
             try { return FromCache(model, OpenClipFiles, cause); }
-            catch (HubCacheMissException) { throw first; }
+            catch (HubCacheMissException)
+            {
+                try { return FromCache(model, HuggingFaceSiglipFiles, cause); }
+                catch (HubCacheMissException) { throw first; }
+            }
         }
     }
 
