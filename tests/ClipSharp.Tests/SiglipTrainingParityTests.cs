@@ -76,4 +76,55 @@ public class SiglipTrainingParityTests
         Assert.True(compared >= model.Parameters.Count - 4, $"only {compared} of {model.Parameters.Count} gradients compared");
         Assert.True(worst.Error <= 1e-4, $"grad.{worst.Name}: relative error {worst.Error:E2} vs PyTorch (bar 1e-4)");
     }
+
+    [Fact]
+    public void AfterStepsInferenceSeesTheTrainedWeightsAsTheTapeDoes()
+    {
+        // The inference attention runs q, k, v as one fused GEMM: it must read the weights as trained, not a copy from load time.
+        var dir = SiglipParityTests.Dir("siglip-fixres");
+        var model = SiglipModel.Load(dir);
+        using var reference = SafetensorsFile.Open(Path.Combine(dir, "training.safetensors"));
+        var pixels = reference.ReadTensor("pixel_values");
+        var ids = reference.ReadInt32("input_ids");
+        var ctx = new ComputeContext(1);
+        var before = model.EncodeText(ctx, ids, 4).Span.ToArray();
+        var trainer = new ClipTrainer(model, new TrainingOptions { Loss = LossKind.SigLip, Optimizer = new AdamWOptions { LearningRate = 1e-3 } }, ctx);
+        for (int s = 0; s < 2; s++) trainer.Step(pixels, ids);
+        var values = new ClipSharp.Tensors.Autograd.Tape(ctx, trainer.Gradients, record: false);
+        foreach (var (inference, tape) in new[]
+        {
+            (model.EncodeText(ctx, ids, 4), model.EncodeText(values, ids, 4).Value),
+            (model.EncodeImage(ctx, pixels), model.EncodeImage(values, pixels).Value),
+        })
+            Assert.True(TrainingTraceComparison.RelativeError(tape.Span, inference.Span) <= 1e-5,
+                $"inference {TrainingTraceComparison.RelativeError(tape.Span, inference.Span):E2} away from the tape forward on the trained weights");
+        Assert.True(TrainingTraceComparison.RelativeError(before, model.EncodeText(ctx, ids, 4).Span) > 1e-3, "two steps at lr 1e-3 did not move the text embeddings");
+    }
+
+    [Fact]
+    public void FreezingLocksSiglipTowersByLayerGroup()
+    {
+        var model = SiglipModel.Load(SiglipParityTests.Dir("siglip-fixres"));
+        var all = Freezing.Trainable(model, FreezeOptions.None).Select(kv => kv.Key).ToList();
+        Assert.Equal(model.Parameters.Select(kv => kv.Key), all);
+
+        // Image tower locked except its last group (post_layernorm and the MAP head); the text tower untouched.
+        var partly = Freezing.Trainable(model, new FreezeOptions { LockImage = true, ImageUnlockedGroups = 1 }).Select(kv => kv.Key).ToList();
+        Assert.All(partly.Where(n => n.StartsWith("vision_model.", StringComparison.Ordinal)),
+            n => Assert.True(n.StartsWith("vision_model.head.", StringComparison.Ordinal) || n.StartsWith("vision_model.post_layernorm.", StringComparison.Ordinal), n));
+        Assert.Contains("vision_model.head.probe", partly);
+        Assert.Equal(all.Count(n => n.StartsWith("text_model.", StringComparison.Ordinal)), partly.Count(n => n.StartsWith("text_model.", StringComparison.Ordinal)));
+
+        // Text tower locked except its last encoder layer and head: layer 1 of 2 trains, layer 0 and the embeddings do not.
+        var text = Freezing.Trainable(model, new FreezeOptions { LockText = true, TextUnlockedGroups = 2 }).Select(kv => kv.Key).ToList();
+        Assert.Contains("text_model.encoder.layers.1.mlp.fc1.weight", text);
+        Assert.Contains("text_model.head.weight", text);
+        Assert.DoesNotContain("text_model.encoder.layers.0.mlp.fc1.weight", text);
+        Assert.DoesNotContain("text_model.embeddings.token_embedding.weight", text);
+        foreach (var locked in new[] { partly, text })
+        {
+            Assert.Contains("logit_scale", locked);
+            Assert.Contains("logit_bias", locked);
+        }
+    }
 }
