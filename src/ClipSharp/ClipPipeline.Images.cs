@@ -67,51 +67,73 @@ public sealed partial class ClipPipeline
     /// <summary>
     /// Decodes, preprocesses and encodes image files in batches; decoding runs on all the context's
     /// threads. A corrupt or unsupported file is recorded in <see cref="ImageBatchResult.Failures"/>
-    /// and skipped; the rest are encoded, in input order.
+    /// and skipped; the rest are encoded, in input order. The same stage as <see cref="EmbedImagesAsync"/>
+    /// (same decode, orientation, preprocessing and batches), as a plain call.
     /// </summary>
     public ImageBatchResult EncodeImageFiles(IReadOnlyList<string> paths, bool applyExifOrientation = true, int batchSize = 32,
         IProgress<int>? progress = null)
     {
         var pre = new Preprocessor(ImageConfig);
-        int r = pre.OutputSize, len = pre.OutputLength;
         var okPaths = new List<string>();
+        var rows = new List<float[]>();
         var failures = new List<ImageFailure>();
-        var chunks = new List<Tensor>();
-        int done = 0;
+        var pending = new PreparedFile[Math.Min(batchSize, paths.Count)];
         for (int start = 0; start < paths.Count; start += batchSize)
         {
             int count = Math.Min(batchSize, paths.Count - start);
-            var pixels = new float[count * len];
-            var errors = new string?[count];
-            Context.For(count, i =>
-            {
-                try
-                {
-                    Prepare(File.ReadAllBytes(paths[start + i]), paths[start + i], applyExifOrientation, pre, pixels.AsSpan(i * len, len));
-                }
-                catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or UnauthorizedAccessException)
-                {
-                    errors[i] = e.Message;
-                }
-            });
-            var good = Enumerable.Range(0, count).Where(i => errors[i] is null).ToArray();
-            foreach (var i in Enumerable.Range(0, count).Where(i => errors[i] is not null))
-                failures.Add(new ImageFailure(paths[start + i], errors[i]!));
-            if (good.Length > 0)
-            {
-                var batch = new Tensor(good.Length, 3, r, r);
-                for (int j = 0; j < good.Length; j++) pixels.AsSpan(good[j] * len, len).CopyTo(batch.Span.Slice(j * len, len));
-                chunks.Add(Encoder.EncodeImage(Context, batch));
-                okPaths.AddRange(good.Select(i => paths[start + i]));
-            }
-            done += count;
-            progress?.Report(done);
+            Context.For(count, i => pending[i] = PrepareFile(paths[start + i], applyExifOrientation, pre));
+            foreach (var item in EncodePrepared(pending.AsSpan(0, count).ToArray(), pre))
+                if (item.Embedding is { } v) { okPaths.Add(item.Path); rows.Add(v); }
+                else failures.Add(new ImageFailure(item.Path, item.Error!));
+            progress?.Report(start + count);
         }
-        if (okPaths.Count == 0) return new ImageBatchResult(null, okPaths, failures);
-        int e = chunks[0].Shape[1];
-        var features = new Tensor(okPaths.Count, e);
-        int at = 0;
-        foreach (var c in chunks) { c.Span.CopyTo(features.Span.Slice(at)); at += c.Length; }
+        if (rows.Count == 0) return new ImageBatchResult(null, okPaths, failures);
+        var features = new Tensor(rows.Count, rows[0].Length);
+        for (int i = 0; i < rows.Count; i++) rows[i].CopyTo(features.Span.Slice(i * rows[i].Length));
         return new ImageBatchResult(features, okPaths, failures);
+    }
+
+    /// <summary>A file read and preprocessed into (3, R, R) CHW floats, or why it could not be.</summary>
+    internal readonly record struct PreparedFile(string Path, float[]? Pixels, string? Error);
+
+    /// <summary>Reads and prepares one file; a file that is unreadable or not a supported image comes back with its reason.</summary>
+    internal PreparedFile PrepareFile(string path, bool applyExifOrientation, Preprocessor pre)
+    {
+        try
+        {
+            var pixels = new float[pre.OutputLength];
+            Prepare(File.ReadAllBytes(path), path, applyExifOrientation, pre, pixels);
+            return new PreparedFile(path, pixels, null);
+        }
+        catch (Exception e) when (IsUnusableImage(e)) { return new PreparedFile(path, null, e.Message); }
+    }
+
+    /// <summary>The failures that skip one image (never the job): unreadable file, corrupt or unsupported data.</summary>
+    internal static bool IsUnusableImage(Exception e) => e is InvalidDataException or NotSupportedException or IOException or UnauthorizedAccessException;
+
+    /// <summary>
+    /// Encodes the prepared images of a batch in one forward pass of the image tower; returns one result per
+    /// input, in order: the unnormalised embedding, or the input's error.
+    /// </summary>
+    internal ImageEmbedding[] EncodePrepared(IReadOnlyList<PreparedFile> batch, Preprocessor pre)
+    {
+        var good = batch.Where(p => p.Pixels is not null).Select(p => p.Pixels!).ToArray();
+        var features = EncodePixels(good, pre);
+        int next = 0;
+        return batch.Select(p => p.Pixels is null
+            ? new ImageEmbedding(p.Path, null, p.Error)
+            : new ImageEmbedding(p.Path, features[next++], null)).ToArray();
+    }
+
+    /// <summary>Unnormalised embeddings of preprocessed images ((3, R, R) CHW floats each), in one forward pass.</summary>
+    public float[][] EncodePixels(IReadOnlyList<float[]> images, Preprocessor pre)
+    {
+        if (images.Count == 0) return [];
+        int r = pre.OutputSize, len = pre.OutputLength;
+        var batch = new Tensor(images.Count, 3, r, r);
+        for (int i = 0; i < images.Count; i++) images[i].AsSpan(0, len).CopyTo(batch.Span.Slice(i * len, len));
+        var f = Encoder.EncodeImage(Context, batch);
+        int e = f.Shape[1];
+        return Enumerable.Range(0, images.Count).Select(i => f.Span.Slice(i * e, e).ToArray()).ToArray();
     }
 }

@@ -48,13 +48,8 @@ public sealed class ClipImageEmbedder : IEmbeddingSource
 
     public float[][] EmbedBatch(IReadOnlyList<PreparedImage> images, CancellationToken cancellationToken)
     {
-        int r = _preprocessor.OutputSize, len = _preprocessor.OutputLength;
-        var pixels = new Tensor(images.Count, 3, r, r);
-        for (int i = 0; i < images.Count; i++) images[i].Data.CopyTo(pixels.Span.Slice(i * len, len));
         cancellationToken.ThrowIfCancellationRequested();
-        var features = _pipeline.Encoder.EncodeImage(_pipeline.Context, pixels);
-        int e = features.Shape[1];
-        return Enumerable.Range(0, images.Count).Select(i => features.Span.Slice(i * e, e).ToArray()).ToArray();
+        return _pipeline.EncodePixels(images.Select(i => i.Data).ToArray(), _preprocessor);
     }
 
     /// <summary>A text query's embedding (normalised); texts over the context length are truncated.</summary>
