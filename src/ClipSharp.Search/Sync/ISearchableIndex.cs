@@ -20,4 +20,13 @@ public interface ISearchableIndex : IDisposable
 
     /// <summary>The <paramref name="k"/> images nearest to a unit query embedding by cosine, best first.</summary>
     IReadOnlyList<ImageHit> Search(float[] queryEmbedding, int k, float? minScore = null);
+
+    /// <summary>The indexed (embedded) image with id <paramref name="id"/>, its stored unit embedding when asked for; null if absent.</summary>
+    IndexedImage? GetIndexed(long id, bool withEmbedding);
+
+    /// <summary>Every indexed (embedded) image, by id, with their stored embeddings when asked for.</summary>
+    IEnumerable<IndexedImage> ListIndexed(bool withEmbedding);
 }
+
+/// <summary>An image in an index: id, path relative to the indexed folder and absolute, size in pixels, and its stored unit embedding if requested.</summary>
+public sealed record IndexedImage(long Id, string RelativePath, string FullPath, int Width, int Height, float[]? Embedding);

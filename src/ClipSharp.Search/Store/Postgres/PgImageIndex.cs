@@ -67,6 +67,13 @@ public sealed class PgImageIndex : ISearchableIndex
             .Select(h => new ImageHit(h.Id, h.Path, _root == null ? h.Path : Path.Combine(_root, h.Path), h.Score)).ToList();
     }
 
+    public IndexedImage? GetIndexed(long id, bool withEmbedding) => _store.Indexed(id, withEmbedding).Select(ToIndexed).FirstOrDefault();
+
+    public IEnumerable<IndexedImage> ListIndexed(bool withEmbedding) => _store.Indexed(null, withEmbedding).Select(ToIndexed);
+
+    private IndexedImage ToIndexed(PgIndexedRow r) =>
+        new(r.Id, r.Path, _root == null ? r.Path : Path.Combine(_root, r.Path), r.Width, r.Height, r.Embedding);
+
     /// <summary>Registers the files under <paramref name="root"/> and works on the collection's pending files until none is left to claim.</summary>
     public static async Task<PgIndexReport> IndexFolderAsync(string db, string root, IEmbeddingSource source, PgIndexOptions? options = null,
         CancellationToken cancellationToken = default)

@@ -3,6 +3,9 @@ using Pgvector;
 
 namespace ClipSharp.Search.Store.Postgres;
 
+/// <summary>A finished row: id, relative path, size in pixels and (when asked for) the stored embedding.</summary>
+public sealed record PgIndexedRow(long Id, string Path, int Width, int Height, float[]? Embedding);
+
 /// <summary>A file the work queue handed to one worker: id, path relative to the collection root, size, mtime.</summary>
 public sealed record PgClaim(long Id, string Path, long Size, long MtimeTicks);
 
@@ -241,6 +244,20 @@ public sealed class PgVectorStore : IDisposable
         using var r = cmd.ExecuteReader();
         while (r.Read()) hits.Add(new PgHit(r.GetInt64(0), r.GetString(1), (float)r.GetDouble(2)));
         return hits;
+    }
+
+    /// <summary>Embedded rows by id: the one with id <paramref name="id"/>, or all when null; embeddings read only when asked for.</summary>
+    public IEnumerable<PgIndexedRow> Indexed(long? id, bool withEmbedding)
+    {
+        using var c = _ds.OpenConnection();
+        using var cmd = new NpgsqlCommand(
+            $"SELECT id, path, coalesce(width, 0), coalesce(height, 0){(withEmbedding ? ", embedding" : "")} FROM clipsharp_images " +
+            $"WHERE state = 'done'{(id is null ? "" : " AND id = $1")} ORDER BY id", c);
+        if (id is { } one) cmd.Parameters.AddWithValue(one);
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            yield return new PgIndexedRow(r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3),
+                withEmbedding ? r.GetFieldValue<Vector>(4).ToArray() : null);
     }
 
     /// <summary>Counts of files by state: pending, done, failed.</summary>
