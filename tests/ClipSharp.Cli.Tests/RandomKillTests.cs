@@ -20,6 +20,10 @@ namespace ClipSharp.Cli.Tests;
 [Trait("Category", "Slow")]
 public class RandomKillTests
 {
+    private readonly Xunit.Abstractions.ITestOutputHelper _output;
+
+    public RandomKillTests(Xunit.Abstractions.ITestOutputHelper output) => _output = output;
+
     private static int Rounds => int.TryParse(Environment.GetEnvironmentVariable("CLIPSHARP_KILL_ROUNDS"), out int r) && r > 0 ? r : 25;
 
     [Fact]
@@ -76,6 +80,7 @@ public class RandomKillTests
             foreach (var (path, id) in rows) committed[path] = id;
         }
         Assert.True(kills >= Rounds / 2, $"only {kills} of {Rounds} runs were killed mid-work ({finished} finished): the delays no longer hit a running index");
+        _output.WriteLine($"index: {kills} kills, {finished} runs finished, {committed.Count} images committed before the last run, {expected.Count} expected");
 
         var (code, _, err) = CliHarness.Run(args);
         Assert.True(code == 0, err);
@@ -124,6 +129,7 @@ public class RandomKillTests
             lastStep = step;
         }
         Assert.True(kills >= Math.Min(Rounds, 5), $"only {kills} runs were killed before one finished: the delays no longer hit a running trainer");
+        _output.WriteLine($"train: {kills} kills, last checkpoint before the final run at step {lastStep}");
 
         if (!done)
         {
