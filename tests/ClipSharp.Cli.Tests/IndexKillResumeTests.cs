@@ -26,7 +26,7 @@ public class IndexKillResumeTests
         var db = Path.Combine(root, ".clipsharp", "index.db");
 
         // First run: batches of 4 on one thread, killed once at least one batch is committed.
-        var child = StartCli("index", root, "--model", model, "--batch", "4", "--threads", "1");
+        var child = CliHarness.Start("index", root, "--model", model, "--batch", "4", "--threads", "1");
         var stderr = child.StandardError.ReadToEndAsync();
         var stdout = child.StandardOutput.ReadToEndAsync();
         int committed = 0;
@@ -68,14 +68,6 @@ public class IndexKillResumeTests
         // ids of the rerun's rows come after every row committed before the kill
         long maxBefore = before.Values.Max(r => r.Id);
         Assert.All(after.Where(kv => !before.ContainsKey(kv.Key)), kv => Assert.True(kv.Value.Id > maxBefore));
-    }
-
-    private static Process StartCli(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ClipSharp.Cli.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        return Process.Start(psi) ?? throw new InvalidOperationException("could not start the CLI");
     }
 
     private static SqliteConnection Open(string db)

@@ -130,11 +130,78 @@ public class PostgresTwoWorkerTests : IClassFixture<PgliteServer>
         Assert.Equal(1L, r.GetInt64(5));
     }
 
-    private Process StartCli(string root)
+    private Process StartCli(string root) =>
+        CliHarness.Start("index", root, "--model", PgFolders.Model, "--db", _pg.Url, "--batch", "2", "--threads", "1");
+}
+
+/// <summary>
+/// Issue 16: `kill -9` of one `clipsharp index` worker mid-run on a Postgres collection, and a worker started
+/// after it, leave every valid file embedded exactly once: what the killed worker committed stays as it was,
+/// and the files it had claimed are taken over when its lease runs out.
+/// </summary>
+public class PostgresKilledWorkerTests : IClassFixture<PgliteServer>
+{
+    private readonly PgliteServer _pg;
+    public PostgresKilledWorkerTests(PgliteServer pg) => _pg = pg;
+
+    [Fact]
+    public void AKilledWorkersFilesAreTakenOverWithoutDuplicates()
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ClipSharp.Cli.dll"));
-        foreach (var a in new[] { "index", root, "--model", PgFolders.Model, "--db", _pg.Url, "--batch", "2", "--threads", "1" }) psi.ArgumentList.Add(a);
-        return Process.Start(psi) ?? throw new InvalidOperationException("could not start the CLI");
+        using var tmp = new CliHarness.TempDir();
+        var root = tmp.File("photos");
+        int valid = PgFolders.Make(root, copies: 25);
+        string[] args = ["index", root, "--model", PgFolders.Model, "--db", _pg.Url, "--batch", "2", "--threads", "1", "--lease", "3"];
+
+        // Killed when it reports its first committed batch (the database itself cannot be watched meanwhile:
+        // PGlite serves one connection's work at a time).
+        var victim = CliHarness.Start(args);
+        var victimOut = victim.StandardOutput.ReadToEndAsync();
+        string? line;
+        var seen = new System.Text.StringBuilder();
+        while ((line = victim.StandardError.ReadLine()) != null && !line.StartsWith("Indexing: ", StringComparison.Ordinal)) seen.AppendLine(line);
+        Assert.True(line != null, $"the worker exited without reporting progress: {seen}");
+        victim.Kill(entireProcessTree: true);
+        Assert.True(victim.WaitForExit(30_000));
+        _ = victimOut.Result;
+        var before = Done();
+        Assert.True(before.Count >= 2 && before.Count < valid, $"{before.Count} of {valid} done when killed");
+
+        var rerun = CliHarness.Start(args);
+        var output = rerun.StandardOutput.ReadToEndAsync();
+        var errors = rerun.StandardError.ReadToEndAsync();
+        Assert.True(rerun.WaitForExit(300_000), "the second worker did not finish in 5 minutes");
+        Assert.True(rerun.ExitCode == 0, $"{output.Result}\n{errors.Result}");
+        Assert.Contains($"{valid} done, 1 failed, 0 pending", output.Result);
+
+        var after = Done();
+        Assert.Equal(valid, after.Count);
+        foreach (var (path, id) in before) Assert.Equal(id, after[path]);   // committed work kept, not redone
+        Assert.Equal(0L, Count("state = 'pending'"));
+        Assert.Equal(valid + 1L, Count("true"));
+        Assert.Equal(1L, Count("state = 'failed' AND path = 'broken.jpg'"));
     }
+
+    private Dictionary<string, long> Done()
+    {
+        var rows = new Dictionary<string, long>();
+        try
+        {
+            using var c = new NpgsqlConnection(PgVectorStore.ToConnectionString(_pg.Url));
+            c.Open();
+            using var cmd = new NpgsqlCommand("SELECT path, id FROM clipsharp_images WHERE state = 'done' AND embedding IS NOT NULL", c);
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) rows.Add(r.GetString(0), r.GetInt64(1));
+        }
+        catch (PostgresException e) when (e.SqlState == "42P01") { }   // table not created yet
+        return rows;
+    }
+
+    private long Count(string where)
+    {
+        using var c = new NpgsqlConnection(PgVectorStore.ToConnectionString(_pg.Url));
+        c.Open();
+        using var cmd = new NpgsqlCommand($"SELECT count(*) FROM clipsharp_images WHERE {where}", c);
+        return (long)cmd.ExecuteScalar()!;
+    }
+
 }

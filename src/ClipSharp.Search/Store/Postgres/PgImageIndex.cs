@@ -20,6 +20,8 @@ public sealed record PgIndexOptions
     public string? ModelSource { get; init; }
     /// <summary>Worker name recorded with its claims (default host:pid:random).</summary>
     public string? WorkerId { get; init; }
+    /// <summary>After each committed batch: the collection's finished (done + failed) files of all, this worker's rate, and the ETA at that rate.</summary>
+    public IProgress<IndexProgress>? Progress { get; init; }
 }
 
 /// <summary>What one worker did, and the collection's state when it stopped.</summary>
@@ -74,7 +76,10 @@ public sealed class PgImageIndex : ISearchableIndex
     private IndexedImage ToIndexed(PgIndexedRow r) =>
         new(r.Id, r.Path, _root == null ? r.Path : Path.Combine(_root, r.Path), r.Width, r.Height, r.Embedding);
 
-    /// <summary>Registers the files under <paramref name="root"/> and works on the collection's pending files until none is left to claim.</summary>
+    /// <summary>
+    /// Registers the files under <paramref name="root"/> and works on the collection's pending files until none
+    /// is pending: files another worker holds are waited for, and taken over once that worker's lease runs out.
+    /// </summary>
     public static async Task<PgIndexReport> IndexFolderAsync(string db, string root, IEmbeddingSource source, PgIndexOptions? options = null,
         CancellationToken cancellationToken = default)
     {
@@ -88,11 +93,21 @@ public sealed class PgImageIndex : ISearchableIndex
         string worker = options.WorkerId ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
         var failures = new List<SyncIssue>(walk.Refused);
         int embedded = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var claims = store.Claim(worker, options.BatchSize, options.Lease);
-            if (claims.Count == 0) break;
+            if (claims.Count == 0)
+            {
+                // Nothing claimable. Files still pending are held by other workers' leases: wait for them
+                // to be finished, or for a lease to run out (a worker that died) and take its files over.
+                var (waiting, next) = store.PendingLeases();
+                if (waiting == 0) break;
+                var wait = TimeSpan.FromTicks(Math.Clamp((next ?? TimeSpan.Zero).Ticks, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(1).Ticks));
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             var prepared = new PreparedImage?[claims.Count];
             var reasons = new string?[claims.Count];
             await Parallel.ForAsync(0, claims.Count, new ParallelOptions { MaxDegreeOfParallelism = options.DecodeThreads, CancellationToken = cancellationToken },
@@ -124,6 +139,13 @@ public sealed class PgImageIndex : ISearchableIndex
             for (int i = 0; i < claims.Count; i++)
                 if (reasons[i] is { } r) failures.Add(new SyncIssue(claims[i].Path, r));
                 else embedded++;
+            if (options.Progress is { } progress)
+            {
+                var (p, d, f) = store.Counts();
+                double rate = (embedded + failures.Count - walk.Refused.Count) / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
+                progress.Report(new IndexProgress(SyncPhase.Indexing, (int)(d + f), (int)(p + d + f), (int)f, clock.Elapsed, rate,
+                    rate > 0 ? TimeSpan.FromSeconds(p / rate) : null));
+            }
         }
         var (pending, done, failed) = store.Counts();
         return new PgIndexReport(walk.Files.Count, registered, embedded, failures, walk.Skipped, pending, done, failed);

@@ -260,6 +260,25 @@ public sealed class PgVectorStore : IDisposable
                 withEmbedding ? r.GetFieldValue<Vector>(4).ToArray() : null);
     }
 
+    /// <summary>
+    /// Pending files and how long until the earliest lease on one of them runs out: null when some pending
+    /// file is unclaimed or its lease already expired (claimable now), or when nothing is pending.
+    /// </summary>
+    public (long Pending, TimeSpan? NextExpiry) PendingLeases()
+    {
+        using var c = _ds.OpenConnection();
+        using var cmd = new NpgsqlCommand("""
+            SELECT count(*), bool_or(lease_until IS NULL OR lease_until < now()),
+                   extract(epoch FROM min(lease_until) - now())::float8
+            FROM clipsharp_images WHERE state = 'pending'
+            """, c);
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        long pending = r.GetInt64(0);
+        if (pending == 0 || (!r.IsDBNull(1) && r.GetBoolean(1)) || r.IsDBNull(2)) return (pending, null);
+        return (pending, TimeSpan.FromSeconds(Math.Max(0, r.GetDouble(2))));
+    }
+
     /// <summary>Counts of files by state: pending, done, failed.</summary>
     public (long Pending, long Done, long Failed) Counts()
     {
