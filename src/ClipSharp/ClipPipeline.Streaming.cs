@@ -20,7 +20,6 @@ public sealed partial class ClipPipeline
     public async IAsyncEnumerable<ImageEmbedding> EmbedImagesAsync(IAsyncEnumerable<string> paths, int batchSize = 32,
         int decodeThreads = 1, bool applyExifOrientation = true, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var pre = new Preprocessor(ImageConfig);
         // Work items keep input order: each is a task that decodes one file.
         var queue = Channel.CreateBounded<(string Path, Task<PreparedFile> Prepared)>(new BoundedChannelOptions(2 * batchSize) { SingleReader = true });
         using var gate = new SemaphoreSlim(Math.Max(1, decodeThreads));
@@ -33,7 +32,7 @@ public sealed partial class ClipPipeline
                     await gate.WaitAsync(cancellationToken);
                     var work = Task.Run(() =>
                     {
-                        try { return PrepareFile(path, applyExifOrientation, pre); }
+                        try { return PrepareFile(path, applyExifOrientation); }
                         finally { gate.Release(); }
                     }, cancellationToken);
                     await queue.Writer.WriteAsync((path, work), cancellationToken);
@@ -49,12 +48,12 @@ public sealed partial class ClipPipeline
             pending.Add(await work);
             if (pending.Count == batchSize)
             {
-                foreach (var item in EncodePrepared(pending, pre)) yield return item;
+                foreach (var item in EncodePrepared(pending)) yield return item;
                 pending.Clear();
             }
         }
         if (pending.Count > 0)
-            foreach (var item in EncodePrepared(pending, pre)) yield return item;
+            foreach (var item in EncodePrepared(pending)) yield return item;
         await producer;
     }
 }

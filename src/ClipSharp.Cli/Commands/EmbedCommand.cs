@@ -45,6 +45,8 @@ internal static class EmbedCommand
             string[] imageSources = [], textSources = [];
             if (parse.GetValue(pixels) is { } pixelSpec)
             {
+                if (pipeline.NaFlexImages is not null)
+                    throw new ArgumentException($"--pixels: {modelPath} is a SigLIP 2 NaFlex model, which takes patches at each image's own size; give --images");
                 var (file, name) = SplitSpec(pixelSpec, "pixel_values", "--pixels");
                 using var st = SafetensorsFile.Open(file);
                 var px = st.ReadTensor(name);
