@@ -117,7 +117,7 @@ def main():
         # baseline: what "the model's own size" is for this row (see the module's docstring).
         r = dict(command=command, kind=kind, file=os.path.basename(path), bytes=size, exit=code, cpu_s=round(cpu, 3),
                  peak_rss_mb=round(rss / MB, 1), baseline_rss_mb=round(baseline / MB, 1),
-                 above_baseline_mb=round((rss - baseline) / MB, 1), above_model_file_mb=round((rss - model_bytes) / MB, 1),
+                 above_baseline_mb=round((rss - baseline) / MB, 1), above_model_file_mb=round((rss - (size if kind == "checkpoint" else model_bytes)) / MB, 1),
                  outcome=outcome, problems=problems)
         in_bar = size <= LIMIT_BYTES
         if in_bar and cpu > CPU_BAR: problems.append(f"CPU {cpu:.2f} s > {CPU_BAR} s")

@@ -6,7 +6,8 @@ of never-seen queries), RSS of the server sampled from /proc every 0.25 s:
   (a) `serve --query-cache 0 --no-batching`: every request its own text-tower forward pass;
   (b) `serve` (query cache and batching on);
   (c) the server of (b) again with one bomb upload per second alongside (image bombs that declare huge images
-      or thousands of scans); bar: search p99 <= 1.5x (b)'s, no 5xx, RSS back within 10% once the bombs stop;
+      or thousands of scans); bar: search p99 <= 1.5x (b)'s, no 5xx, RSS back within 10% 5 s after the bombs stop;
+  (b2) the same load once more after the bombs (a second no-bomb reference for (c));
   (d) 1 GiB uploads (declared by Content-Length, and chunked): refused without being read.
 Prints each result as it comes and writes a JSON file with all of them.
 """
@@ -179,6 +180,8 @@ def main():
 
     server = Server(a.cli, ["--dir", a.dir], os.path.join(logs, "serve-b.log"))
     try:
+        # A longer warm-up here, so the common queries are cached before (b) measures, as in steady traffic.
+        wrk(server, lua, a.queries, 2 * a.warmup, a)
         results["b"] = b = scenario("b", server, lua, a.queries, a)
         time.sleep(3)
         rss_before = server.rss()
@@ -199,8 +202,10 @@ def main():
         c["bars"] = dict(p99_within_1_5x=c["p99_ms"] <= 1.5 * b["p99_ms"], no_5xx=c["status_5xx"] == 0 and all(u["status"] < 500 for u in uploads),
                          rss_back_within_10pct=abs(rss_after - rss_before) <= 0.1 * rss_before)
         results["c"] = c
+        results["b2"] = b2 = scenario("b2", server, lua, a.queries, a, warmup=False)
+        c["p99_ratio_to_b2"] = round(c["p99_ms"] / b2["p99_ms"], 2)
         print(f"    bombs: {len(uploads)} uploads of {', '.join(c['bombs']['files'])}: HTTP {c['bombs']['statuses']}, slowest {c['bombs']['slowest_s']} s; "
-              f"p99 {c['p99_ratio_to_b']}x (b); RSS {c['rss_before_bombs_mb']} MB before, {c['rss_after_bombs_mb']} MB 5 s after; bars {c['bars']}", flush=True)
+              f"p99 {c['p99_ratio_to_b']}x (b), {c['p99_ratio_to_b2']}x (b2); RSS {c['rss_before_bombs_mb']} MB before, {c['rss_after_bombs_mb']} MB 5 s after; bars {c['bars']}", flush=True)
         results["d"] = []
         for chunked in (False, True):
             d = huge_upload(server, chunked)
@@ -211,7 +216,7 @@ def main():
     finally:
         server.stop()
     json.dump(results, open(a.out, "w"), indent=1)
-    ok = all(results["c"]["bars"].values()) and all(r["status_5xx"] == 0 for r in (results["a"], results["b"])) \
+    ok = all(results["c"]["bars"].values()) and all(results[k]["status_5xx"] == 0 for k in ("a", "b", "b2")) \
         and all(d["status_line"].startswith("HTTP/1.1 413") for d in results["d"])
     print("bars met" if ok else "BAR NOT MET", flush=True)
     sys.exit(0 if ok else 1)
