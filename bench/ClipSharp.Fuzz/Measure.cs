@@ -75,7 +75,7 @@ internal static class Measure
 
     private const int Target = 1_000_000;
 
-    private static byte[] PadPng(byte[] png)
+    internal static byte[] PadPng(byte[] png)
     {
         int pad = Target - png.Length - 12;
         if (pad <= 0) return png;
@@ -87,7 +87,7 @@ internal static class Measure
         return [.. png.AsSpan(0, 33), .. chunk, .. png.AsSpan(33)];
     }
 
-    private static byte[] PadJpeg(byte[] jpeg)
+    internal static byte[] PadJpeg(byte[] jpeg)
     {
         var pad = new List<byte>();
         while (jpeg.Length + pad.Count + 65537 < Target) { pad.AddRange([0xFF, 0xFE, 0xFF, 0xFF]); pad.AddRange(new byte[65533]); }

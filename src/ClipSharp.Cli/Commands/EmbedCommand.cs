@@ -58,7 +58,10 @@ internal static class EmbedCommand
             {
                 if (imageFeatures is not null) throw new ArgumentException("give either --pixels or --images, not both");
                 var result = pipeline.EncodeImageFiles(ImageFiles.Expand(imagePaths), batchSize: batchSize);
-                ModelOptions.ReportFailures(result.Failures);
+                // With nothing else to embed, images that all fail are the command's error (one line for one file).
+                bool more = parse.GetValue(tokens) is not null || parse.GetValue(textsFile) is not null || (parse.GetValue(text) ?? []).Length > 0;
+                if (more) ModelOptions.ReportFailures(result.Failures);
+                else ModelOptions.ReportFailuresRequiringSome(result);
                 imageFeatures = result.Features;
                 imageSources = result.Paths.ToArray();
             }

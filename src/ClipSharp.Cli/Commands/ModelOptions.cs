@@ -82,9 +82,24 @@ internal sealed class ModelOptions
     /// <summary>Prints skipped images to stderr, one line each.</summary>
     public static void ReportFailures(IReadOnlyList<ImageFailure> failures)
     {
-        foreach (var f in failures)
-            Console.Error.WriteLine(f.Reason.StartsWith(f.Path, StringComparison.Ordinal)
-                ? $"clipsharp: skipped {f.Reason}"
-                : $"clipsharp: skipped {f.Path}: {f.Reason}");
+        foreach (var f in failures) Console.Error.WriteLine($"clipsharp: skipped {Describe(f)}");
     }
+
+    /// <summary>
+    /// Prints skipped images, and refuses when none could be read: a single image given is refused with its
+    /// own reason as the one error line (exit 2); several are each listed, then refused together.
+    /// </summary>
+    public static void ReportFailuresRequiringSome(ImageBatchResult result)
+    {
+        if (result.Features is not null)
+        {
+            ReportFailures(result.Failures);
+            return;
+        }
+        if (result.Failures.Count == 1) throw new InvalidDataException(Describe(result.Failures[0]));
+        ReportFailures(result.Failures);
+        throw new InvalidDataException(result.Failures.Count == 0 ? "no image files to read" : $"none of the {result.Failures.Count} images could be read");
+    }
+
+    private static string Describe(ImageFailure f) => f.Reason.StartsWith(f.Path, StringComparison.Ordinal) ? f.Reason : $"{f.Path}: {f.Reason}";
 }
