@@ -55,7 +55,7 @@ public class PostgresIndexSearchTests : IClassFixture<PgliteServer>
         // Re-running registers nothing new and embeds nothing.
         var (codeAgain, outAgain, errAgain) = CliHarness.Run("index", root, "--model", PgFolders.Model, "--db", _pg.Url);
         Assert.True(codeAgain == 0, errAgain);
-        Assert.Contains("0 new in the collection; this worker embedded 0", outAgain);
+        Assert.Contains("0 new in the collection, 0 changed, 0 removed; this worker embedded 0", outAgain);
 
         var queries = new[] { new[] { "a photo of a cat" }, ["a rocket on a launch pad"], ["coffee"], ["--image", Path.Combine(root, "camera.png")] };
         foreach (var q in queries)
@@ -204,4 +204,48 @@ public class PostgresKilledWorkerTests : IClassFixture<PgliteServer>
         return (long)cmd.ExecuteScalar()!;
     }
 
+}
+
+/// <summary>Re-running `index --db postgres://…` after the folder changed: new files embedded, changed ones re-embedded, deleted ones dropped.</summary>
+[Collection("Console")]
+public class PostgresFolderChangeTests : IClassFixture<PgliteServer>
+{
+    private readonly PgliteServer _pg;
+    public PostgresFolderChangeTests(PgliteServer pg) => _pg = pg;
+
+    [Fact]
+    public void ChangedFilesAreReembeddedAndDeletedOnesDropped()
+    {
+        using var tmp = new CliHarness.TempDir();
+        var root = tmp.File("photos");
+        int valid = PgFolders.Make(root, copies: 1);
+        string[] args = ["index", root, "--model", PgFolders.Model, "--db", _pg.Url, "--batch", "4"];
+        var (code, first, err) = CliHarness.Run(args);
+        Assert.True(code == 0, err);
+        Assert.Contains($"{valid} done, 1 failed, 0 pending", first);
+
+        // camera.png now holds the astronaut; rocket.jpg is gone; new.png arrives; broken.jpg is fixed.
+        File.Copy(Path.Combine(root, "astronaut.png"), Path.Combine(root, "camera.png"), overwrite: true);
+        File.SetLastWriteTimeUtc(Path.Combine(root, "camera.png"), DateTime.UtcNow.AddMinutes(1));
+        File.Delete(Path.Combine(root, "rocket.jpg"));
+        File.Copy(Path.Combine(root, "chelsea.png"), Path.Combine(root, "new.png"));
+        File.Copy(Path.Combine(root, "chelsea.png"), Path.Combine(root, "broken.jpg"), overwrite: true);
+        var (code2, second, err2) = CliHarness.Run(args);
+        Assert.True(code2 == 0, err2);
+        Assert.Contains("1 new in the collection, 2 changed, 1 removed; this worker embedded 3, failed 0", second);
+        Assert.Contains($"collection: {valid + 1} done, 0 failed, 0 pending", second);
+
+        var (c3, hits, e3) = CliHarness.Run("search", "--db", _pg.Url, "--image", Path.Combine(root, "astronaut.png"), "--top", "2", "--json");
+        Assert.True(c3 == 0, e3);
+        var top = PgFolders.Hits(hits);
+        Assert.Equal(["astronaut.png", "camera.png"], top.Select(h => h.Path).Order());   // camera.png's new content
+        Assert.All(top, h => Assert.True(h.Score > 0.999f, $"{h.Path}: {h.Score}"));
+        var (c4, all, e4) = CliHarness.Run("search", "a photo", "--db", _pg.Url, "--top", "100", "--json");
+        Assert.True(c4 == 0, e4);
+        var paths = PgFolders.Hits(all).Select(h => h.Path).ToArray();
+        Assert.DoesNotContain("rocket.jpg", paths);
+        Assert.Contains("new.png", paths);
+        Assert.Contains("broken.jpg", paths);
+        Assert.Equal(valid + 1, paths.Length);
+    }
 }

@@ -28,8 +28,14 @@ public sealed record PgIndexOptions
 public sealed record PgIndexReport(int Found, int Registered, int Embedded, List<SyncIssue> Failures, List<SyncIssue> Skipped,
     long Pending, long Done, long Failed)
 {
+    /// <summary>Registered files whose size or mtime changed since (pending again).</summary>
+    public int Changed { get; init; }
+
+    /// <summary>Files of the collection no longer in the folder (deleted from it).</summary>
+    public int Removed { get; init; }
+
     public override string ToString() =>
-        $"{Found} found, {Registered} new in the collection; this worker embedded {Embedded}, failed {Failures.Count}; " +
+        $"{Found} found, {Registered} new in the collection, {Changed} changed, {Removed} removed; this worker embedded {Embedded}, failed {Failures.Count}; " +
         $"collection: {Done} done, {Failed} failed, {Pending} pending";
 }
 
@@ -89,7 +95,7 @@ public sealed class PgImageIndex : ISearchableIndex
         var walk = new FolderWalker(fullRoot, new GlobMatcher(options.Exclude)).Walk(cancellationToken);
         using var store = PgVectorStore.Open(db, source.ModelId, source.Dimension);
         if (options.ModelSource is { } ms) store.SetMetaIfAbsent("model_source", ms);
-        int registered = store.Enqueue(walk.Files.Select(f => (f.RelativePath, f.Size, f.MtimeTicks)));
+        var (registered, changed, removed) = store.Synchronize(walk.Files.Select(f => (f.RelativePath, f.Size, f.MtimeTicks)).ToList());
         string worker = options.WorkerId ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
         var failures = new List<SyncIssue>(walk.Refused);
         int embedded = 0;
@@ -148,7 +154,7 @@ public sealed class PgImageIndex : ISearchableIndex
             }
         }
         var (pending, done, failed) = store.Counts();
-        return new PgIndexReport(walk.Files.Count, registered, embedded, failures, walk.Skipped, pending, done, failed);
+        return new PgIndexReport(walk.Files.Count, registered, embedded, failures, walk.Skipped, pending, done, failed) { Changed = changed, Removed = removed };
     }
 
     /// <summary>The connection named without its password.</summary>

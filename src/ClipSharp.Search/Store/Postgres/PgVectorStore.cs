@@ -179,6 +179,42 @@ public sealed class PgVectorStore : IDisposable
     }
 
     /// <summary>
+    /// Makes the collection's file list that of <paramref name="files"/> (a full walk of the folder): new paths are
+    /// added as pending; a path whose size or mtime changed is pending again (embedding, failure and claim cleared,
+    /// so a late commit of the old content by another worker is refused); paths no longer in the folder are
+    /// deleted. One transaction. Every worker must walk the same folder with the same excludes.
+    /// </summary>
+    public (int Added, int Changed, int Removed) Synchronize(IReadOnlyCollection<(string Path, long Size, long MtimeTicks)> files)
+    {
+        using var c = _ds.OpenConnection();
+        using var tx = c.BeginTransaction();
+        int added = 0, changed = 0;
+        using (var cmd = new NpgsqlCommand("""
+            INSERT INTO clipsharp_images AS i (path, size, mtime_ticks) VALUES ($1, $2, $3)
+            ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, mtime_ticks = EXCLUDED.mtime_ticks, state = 'pending',
+                embedding = NULL, reason = NULL, width = NULL, height = NULL, claimed_by = NULL, lease_until = NULL
+            WHERE i.size <> EXCLUDED.size OR i.mtime_ticks <> EXCLUDED.mtime_ticks
+            RETURNING (xmax = 0)
+            """, c, tx))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter()); cmd.Parameters.Add(new NpgsqlParameter()); cmd.Parameters.Add(new NpgsqlParameter());
+            foreach (var f in files)
+            {
+                cmd.Parameters[0].Value = f.Path; cmd.Parameters[1].Value = f.Size; cmd.Parameters[2].Value = f.MtimeTicks;
+                if (cmd.ExecuteScalar() is bool inserted) { if (inserted) added++; else changed++; }
+            }
+        }
+        int removed;
+        using (var del = new NpgsqlCommand("DELETE FROM clipsharp_images WHERE NOT (path = ANY($1))", c, tx))
+        {
+            del.Parameters.AddWithValue(files.Select(f => f.Path).ToArray());
+            removed = del.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return (added, changed, removed);
+    }
+
+    /// <summary>
     /// Claims up to <paramref name="count"/> pending files for <paramref name="worker"/> until now + <paramref name="lease"/>:
     /// rows locked by another claimer are skipped (<c>FOR UPDATE SKIP LOCKED</c>), rows whose lease expired are taken over.
     /// </summary>
