@@ -247,5 +247,19 @@ public class PostgresFolderChangeTests : IClassFixture<PgliteServer>
         Assert.Contains("new.png", paths);
         Assert.Contains("broken.jpg", paths);
         Assert.Equal(valid + 1, paths.Length);
+
+        // dupes on the collection: the copies made above are groups, as they are for the SQLite index of the folder
+        var (c5, dupes, e5) = CliHarness.Run("dupes", "--db", _pg.Url, "--threshold", "0.999", "--json");
+        Assert.True(c5 == 0, e5);
+        var (c6, _, e6) = CliHarness.Run("index", root, "--model", PgFolders.Model);
+        Assert.True(c6 == 0, e6);
+        var (c7, sqliteDupes, e7) = CliHarness.Run("dupes", "--dir", root, "--threshold", "0.999", "--json");
+        Assert.True(c7 == 0, e7);
+        static string[] Groups(string json) => json.Trim().Split('\n').Select(l => string.Join(" ",
+            JsonDocument.Parse(l).RootElement.GetProperty("images").EnumerateArray().Select(i => i.GetProperty("path").GetString()!).Order())).Order().ToArray();
+        var groups = Groups(dupes);
+        Assert.Contains(groups, g => g.Contains("camera.png") && g.Contains("astronaut.png"));
+        Assert.Contains(groups, g => g.Contains("new.png") && g.Contains("broken.jpg") && g.Contains("chelsea.png"));
+        Assert.Equal(Groups(sqliteDupes), groups);
     }
 }

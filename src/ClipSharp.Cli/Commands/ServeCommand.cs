@@ -23,7 +23,8 @@ internal static class ServeCommand
         {
             if (parse.GetValue(port) is < 0 or > 65535) throw new ArgumentException($"--port must be in 0..65535, got {parse.GetValue(port)}");
             if (parse.GetValue(queryCache) < 0) throw new ArgumentException($"--query-cache must be 0 (off) or more entries, got {parse.GetValue(queryCache)}");
-            using var index = location.Open(parse);
+            using var index = location.OpenSearchable(parse);
+            if (index.Root is null) throw new ArgumentException("serving a Postgres collection needs its folder: give --dir DIR (where the indexed files are)");
             var embedder = location.LoadEmbedder(parse, index);
             await using var server = new SearchServer(index, embedder, defaults with
             {
@@ -34,7 +35,7 @@ internal static class ServeCommand
             });
             try { await server.StartAsync(ct); }
             catch (IOException e) { throw new IOException($"cannot listen on {parse.GetValue(host)}:{parse.GetValue(port)}: {e.Message}", e); }
-            Console.WriteLine($"serving {index.Count} images from {index.Root} at {server.Url} (Ctrl+C to stop)");
+            Console.WriteLine($"serving {index.Count} images from {index.Root} ({index.DatabasePath}) at {server.Url} (Ctrl+C to stop)");
             if (parse.GetValue(host) is not ("127.0.0.1" or "localhost" or "::1"))
                 Console.Error.WriteLine($"clipsharp: warning: listening on {parse.GetValue(host)}: anyone who can reach this address can search the index and see its images");
             await server.WaitForShutdownAsync(ct);

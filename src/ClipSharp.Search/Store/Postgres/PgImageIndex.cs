@@ -1,3 +1,4 @@
+using ClipSharp.Search.Dupes;
 using ClipSharp.Search.Embedding;
 using ClipSharp.Search.Sync;
 using ClipSharp.Search.Vectors;
@@ -73,6 +74,34 @@ public sealed class PgImageIndex : ISearchableIndex
         var hits = _store.Search(queryEmbedding, k);
         return hits.Where(h => minScore is not { } m || h.Score >= m)
             .Select(h => new ImageHit(h.Id, h.Path, _root == null ? h.Path : Path.Combine(_root, h.Path), h.Score)).ToList();
+    }
+
+    public string? Root => _root;
+
+    public int Count => (int)Math.Min(int.MaxValue, _store.Counts().Done);
+
+    public long? FindId(string path)
+    {
+        string rel = Path.IsPathRooted(path)
+            ? (_root is null ? throw new ArgumentException($"{path}: an absolute path needs the collection's folder (--dir)") : Path.GetRelativePath(_root, path))
+            : path;
+        rel = rel.Replace(Path.DirectorySeparatorChar, '/');
+        if (rel.StartsWith("./", StringComparison.Ordinal)) rel = rel[2..];
+        return _store.FindDone(rel);
+    }
+
+    /// <summary>As <see cref="ImageIndex.Dupes"/>: the collection's embeddings are read into memory and paired there (exactly, or by HNSW when large).</summary>
+    public IReadOnlyList<ImageGroup> Dupes(float threshold, int maxNeighbours = 32)
+    {
+        var images = ListIndexed(withEmbedding: true).ToList();
+        if (images.Count == 0 || Dimension is not { } d) return [];
+        var data = new float[images.Count * d];
+        for (int i = 0; i < images.Count; i++) images[i].Embedding!.CopyTo(data, i * d);
+        var index = VectorIndex.Create(images.Select(i => i.Id).ToArray(), new EmbeddingMatrix(images.Count, d, data), new VectorIndexOptions());
+        var byId = images.ToDictionary(i => i.Id, i => new ImageRef(i.Id, i.RelativePath, i.FullPath));
+        return DuplicateFinder.Group(DuplicateFinder.FindPairs(index, threshold, maxNeighbours, Environment.ProcessorCount))
+            .Select(g => new ImageGroup(g.Ids.Select(id => byId[id]).ToList(), g.MinScore))
+            .Where(g => g.Images.Count > 1).ToList();
     }
 
     public IndexedImage? GetIndexed(long id, bool withEmbedding) => _store.Indexed(id, withEmbedding).Select(ToIndexed).FirstOrDefault();

@@ -282,6 +282,15 @@ public sealed class PgVectorStore : IDisposable
         return hits;
     }
 
+    /// <summary>Id of the embedded row at relative path <paramref name="path"/>, or null.</summary>
+    public long? FindDone(string path)
+    {
+        using var c = _ds.OpenConnection();
+        using var cmd = new NpgsqlCommand("SELECT id FROM clipsharp_images WHERE path = $1 AND state = 'done'", c);
+        cmd.Parameters.AddWithValue(path);
+        return cmd.ExecuteScalar() is long id ? id : null;
+    }
+
     /// <summary>Embedded rows by id: the one with id <paramref name="id"/>, or all when null; embeddings read only when asked for.</summary>
     public IEnumerable<PgIndexedRow> Indexed(long? id, bool withEmbedding)
     {
