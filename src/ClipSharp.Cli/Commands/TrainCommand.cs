@@ -73,7 +73,12 @@ internal static class TrainCommand
             // MPI is finalised only after a run that ended well: a rank that throws leaves without it, and mpirun
             // then ends the job instead of leaving the other ranks waiting in their next collective.
             var job = parse.GetValue(mpi) || MpiLaunch.Detected ? MpiLaunch.Start() : null;
-            int code = Train(parse, job ?? (ICollective)SingleProcess.Instance);
+            var measured = job is null ? null : new MeasuredCollective(job);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            int code = Train(parse, measured ?? (ICollective)SingleProcess.Instance);
+            if (measured is { Rank: 0, Size: > 1 })
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"rank 0 spent {measured.Seconds:F1} s of {clock.Elapsed.TotalSeconds:F1} s in {measured.Calls:N0} MPI collectives (transfer and waiting for the other ranks; {measured.Bytes / 1e6:F0} MB sent)"));
             job?.Dispose();
             return code;
         });
@@ -143,7 +148,7 @@ internal static class TrainCommand
                 Console.WriteLine($"{dataset.Count:N0} pairs, batch {batchSize}, {run.StepsPerEpoch} steps/epoch, {(budget is { } b ? $"{b:F0} s budget" : $"{total} steps")}, " +
                     $"{trainer.Trainable.Sum(kv => (long)kv.Value.Length):N0} trainable values");
                 if (job.Size > 1)
-                    Console.WriteLine($"data-parallel over {job.Size} MPI ranks ({(job as MpiCollective)?.Library}): {run.LocalBatchSize} pairs and {threadCount} threads per rank, " +
+                    Console.WriteLine($"data-parallel over {job.Size} MPI ranks: {run.LocalBatchSize} pairs and {threadCount} threads per rank, " +
                         $"features all-gathered for the {(options.Loss == LossKind.SigLip ? "sigmoid" : "contrastive")} loss over the global batch, gradients summed");
             }
             var imageConfig = PreprocessConfig.Clip(clipModel.Config.Vision.ImageSize);
