@@ -64,6 +64,9 @@ public sealed partial class ClipTrainer
     /// <summary>The ranks this trainer shares each global batch with (<see cref="SingleProcess"/> by default).</summary>
     public ICollective Collective { get; }
 
+    /// <param name="model">The model to train (its parameters change in place).</param>
+    /// <param name="options">Loss, optimiser, schedule, chunks, freezing (defaults: <see cref="TrainingOptions"/>).</param>
+    /// <param name="context">Threads and instruction set for the kernels.</param>
     /// <param name="collective">
     /// The ranks of a data-parallel job: every rank builds its trainer on the same model and options and
     /// passes its own shard of each global batch to <see cref="Step"/>. Null: one process.
@@ -131,7 +134,10 @@ public sealed partial class ClipTrainer
         return chunks == 1 ? FullBatch(pixels, tokens, n) : GradientCaching(pixels, tokens, n, chunks);
     }
 
-    /// <summary>Evaluates the loss without keeping activations or touching gradients or BatchNorm statistics.</summary>
+    /// <summary>
+    /// Evaluates the loss without keeping activations or touching gradients or BatchNorm statistics
+    /// (over the given pairs only: no exchange with other ranks).
+    /// </summary>
     public double Loss(Tensor pixels, int[] tokens)
     {
         var tape = new Tape(Context, Gradients, record: false) { UpdateRunningStatistics = false };

@@ -108,7 +108,7 @@ public sealed partial class TrainingRun : IDisposable
                 while (pending.Count < BatchSize - filled && TryRead(epoch, position, out var pair))
                     pending.Add((pair, position++));
                 if (pending.Count == 0) break;
-                var rows = new float[pending.Count][];
+                var rows = new float[]?[pending.Count];
                 Parallel.For(0, pending.Count, new ParallelOptions { MaxDegreeOfParallelism = _workers },
                     k => rows[k] = DecodeRow(pending[k].Pair, epoch, pending[k].Position, report: true));
                 for (int k = 0; k < pending.Count; k++)
