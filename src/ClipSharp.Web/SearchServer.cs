@@ -151,11 +151,27 @@ public sealed class SearchServer : IAsyncDisposable
             {
                 throw new BadRequestException($"{name}: decoding took longer than {_options.UploadDecodeTimeout.TotalSeconds:0.#} s; refused");
             }
+            ReturnDecodeMemory(prepared);
             float[] query;
             lock (_model) query = _embedder.EmbedPrepared(prepared);
             return Hits(query, k, min);
         }
         finally { _uploads.Release(); }
+    }
+
+    private long _lastReturn;
+
+    /// <summary>
+    /// After a large upload (a decoded frame of 32 MB or more) the frame and its working buffers are garbage; a
+    /// compacting collection that decommits hands that memory back to the OS instead of keeping the process at its
+    /// peak (at most once a second, so a stream of large uploads does not turn into a stream of collections).
+    /// </summary>
+    private void ReturnDecodeMemory(PreparedImage prepared)
+    {
+        if ((long)prepared.Width * prepared.Height * 4 < 32L << 20) return;
+        long now = Environment.TickCount64, last = Interlocked.Read(ref _lastReturn);
+        if (now - last < 1000 || Interlocked.CompareExchange(ref _lastReturn, now, last) != last) return;
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     /// <summary>An image term of a text query: only indexed images, by their path relative to the root.</summary>
