@@ -22,7 +22,13 @@ internal static class Measure
         yield return ("issue19_png_13000.png", ImageBombs.Png(13000, 13000, 6, 1));
         yield return ("issue19_bmp_rle8_13000.bmp", ImageBombs.Rle8Bmp(13000, 13000, 8));
         yield return ("issue19_gif_65535x2730.gif", ImageBombs.Gif(65535, 2730));
-        // The worst this budget lets through at about 1 MB.
+        // The worst this budget (48 MiB + 112 B per input byte) lets through at about 1 MB.
+        yield return ("png_rgba_6250_interlaced.png", PadPng(ImageBombs.Png(6250, 6250, 6, 6250, interlaced: true)));
+        yield return ("png_rgb_7000.png", PadPng(ImageBombs.Png(7000, 7000, 2, 7000)));
+        yield return ("jpeg_progressive_grey_5100_40_scans.jpg", PadJpeg(ImageBombs.ProgressiveJpeg(5100, 5100, 40)));
+        yield return ("jpeg_progressive_rgb_3600.jpg", PadJpeg(ImageBombs.ProgressiveJpeg(3600, 3600, 20, components: 3)));
+        yield return ("jpeg_baseline_rgb_5100.jpg", PadJpeg(ImageBombs.BaselineJpeg(5100, 5100, 3, scanBytes: 500_000)));
+        // What the earlier budget (160 B per input byte) let through: refused now.
         yield return ("png_rgba_7100_interlaced.png", PadPng(ImageBombs.Png(7100, 7100, 6, 7100, interlaced: true)));
         yield return ("png_rgb_8000.png", PadPng(ImageBombs.Png(8000, 8000, 2, 8000)));
         yield return ("jpeg_progressive_grey_7000_many_scans.jpg", PadJpeg(ImageBombs.ProgressiveJpeg(7000, 7000, 200)));
@@ -75,7 +81,7 @@ internal static class Measure
 
     private const int Target = 1_000_000;
 
-    private static byte[] PadPng(byte[] png)
+    internal static byte[] PadPng(byte[] png)
     {
         int pad = Target - png.Length - 12;
         if (pad <= 0) return png;
@@ -87,7 +93,7 @@ internal static class Measure
         return [.. png.AsSpan(0, 33), .. chunk, .. png.AsSpan(33)];
     }
 
-    private static byte[] PadJpeg(byte[] jpeg)
+    internal static byte[] PadJpeg(byte[] jpeg)
     {
         var pad = new List<byte>();
         while (jpeg.Length + pad.Count + 65537 < Target) { pad.AddRange([0xFF, 0xFE, 0xFF, 0xFF]); pad.AddRange(new byte[65533]); }

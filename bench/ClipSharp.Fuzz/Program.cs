@@ -10,6 +10,7 @@ using ClipSharp.Fuzz;
 //   fuzz replay [--target T] [--corpus DIR] [--pending true]  (every saved input again; exit 1 on a failure)
 //   fuzz totals [--log bench/fuzz/campaigns.tsv]              (lifetime inputs per target)
 //   fuzz measure [--out DIR]                                  (CPU and peak RSS of the worst ~1 MB images, issue #19)
+//   fuzz hostile --out DIR                                    (the hostile images and checkpoints as files, for bench/hostile/run.sh)
 var opts = Options.Parse(args);
 string repo = Options.RepoRoot();
 string shared = Environment.GetEnvironmentVariable("CLIPSHARP_SHARED") is { Length: > 0 } env ? env : Path.GetFullPath(Path.Combine(repo, "..", "shared"));
@@ -82,6 +83,8 @@ try
         }
         case "measure":
             return Measure.Run(opts.Get("out", Path.Combine(Path.GetTempPath(), "clipsharp-worst-cases")));
+        case "hostile":
+            return HostileSet.Write(opts.Get("out"));
         case "decode":
             return Measure.DecodeOne(opts.Get("file"));
         case "totals":

@@ -21,7 +21,7 @@ public sealed record ImageDecodeLimits
     public long MemoryFloorBytes { get; init; } = 48L << 20;
 
     /// <summary>Extra memory allowed per byte of input: the budget grows with the evidence the file brings.</summary>
-    public long MemoryPerInputByte { get; init; } = 160;
+    public long MemoryPerInputByte { get; init; } = 112;
 
     /// <summary>Most scans (SOS segments) a JPEG may have; libjpeg's default scripts use at most about 10.</summary>
     public int MaxJpegScans { get; init; } = 500;
@@ -36,7 +36,10 @@ public sealed record ImageDecodeLimits
     /// <summary>Checked once per row (or MCU row): cancelling makes the decode throw <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken Cancellation { get; init; }
 
-    /// <summary>Limits for files on disk: Pillow's pixel limit and a budget of 48 MiB + 160 bytes per input byte (at most 2 GiB).</summary>
+    /// <summary>
+    /// Limits for files on disk: Pillow's pixel limit and a budget of 48 MiB + 112 bytes per input byte (at most 2 GiB):
+    /// a 1 MB file may decode to about 155 MiB of working memory, a 3 MB camera JPEG to 368 MiB.
+    /// </summary>
     public static ImageDecodeLimits Default { get; } = new();
 
     /// <summary>

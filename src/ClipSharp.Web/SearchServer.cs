@@ -38,7 +38,7 @@ namespace ClipSharp.Web;
 public sealed class SearchServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ImageIndex _index;
+    private readonly ISearchableIndex _index;
     private readonly ClipImageEmbedder _embedder;
     private readonly SearchServerOptions _options;
     private readonly ThumbnailCache _thumbs;
@@ -49,12 +49,14 @@ public sealed class SearchServer : IAsyncDisposable
     /// <summary>Limits on one text query (each term is a forward pass of the text tower).</summary>
     public const int MaxQueryLength = 2000, MaxQueryTerms = 16;
 
-    public SearchServer(ImageIndex index, ClipImageEmbedder embedder, SearchServerOptions? options = null)
+    /// <param name="index">The SQLite index or a Postgres collection; it must know its folder (<see cref="ISearchableIndex.Root"/>), where thumbnails are read.</param>
+    public SearchServer(ISearchableIndex index, ClipImageEmbedder embedder, SearchServerOptions? options = null)
     {
         _index = index;
+        var root = index.Root ?? throw new ArgumentException($"{index.DatabasePath}: serving needs the indexed folder (give --dir)");
         _embedder = embedder;
         _options = options ?? new SearchServerOptions();
-        _thumbs = new ThumbnailCache(_options.ThumbnailSize, _options.ThumbnailCacheBytes, confineTo: index.Root);
+        _thumbs = new ThumbnailCache(_options.ThumbnailSize, _options.ThumbnailCacheBytes, confineTo: root);
         _texts = new TextEmbeddingBatcher(embedder.ModelId, EmbedTexts, _options.TextBatchSize, _options.QueryCacheEntries);
         _uploads = new SemaphoreSlim(_options.MaxConcurrentUploads, _options.MaxConcurrentUploads);
         var builder = WebApplication.CreateSlimBuilder();
@@ -75,7 +77,7 @@ public sealed class SearchServer : IAsyncDisposable
         _app.MapGet("/api/similar/{id:long}", (long id, HttpRequest r) =>
         {
             var (k, min) = (ResultCount(r), MinScore(r));
-            return _index.GetEmbedding(id) is { } v ? Results.Json(Hits(v, k, min)) : NotFound(id);
+            return _index.GetIndexed(id, withEmbedding: true)?.Embedding is { } v ? Results.Json(Hits(v, k, min)) : NotFound(id);
         });
         _app.MapGet("/thumb/{id:long}", (long id, HttpContext c) => Thumbnail(id, c));
     }
@@ -149,6 +151,7 @@ public sealed class SearchServer : IAsyncDisposable
             {
                 throw new BadRequestException($"{name}: decoding took longer than {_options.UploadDecodeTimeout.TotalSeconds:0.#} s; refused");
             }
+            ReturnDecodeMemory(prepared);
             float[] query;
             lock (_model) query = _embedder.EmbedPrepared(prepared);
             return Hits(query, k, min);
@@ -156,9 +159,24 @@ public sealed class SearchServer : IAsyncDisposable
         finally { _uploads.Release(); }
     }
 
+    private long _lastReturn;
+
+    /// <summary>
+    /// After a large upload (a decoded frame of 32 MB or more) the frame and its working buffers are garbage; a
+    /// compacting collection that decommits hands that memory back to the OS instead of keeping the process at its
+    /// peak (at most once a second, so a stream of large uploads does not turn into a stream of collections).
+    /// </summary>
+    private void ReturnDecodeMemory(PreparedImage prepared)
+    {
+        if ((long)prepared.Width * prepared.Height * 4 < 32L << 20) return;
+        long now = Environment.TickCount64, last = Interlocked.Read(ref _lastReturn);
+        if (now - last < 1000 || Interlocked.CompareExchange(ref _lastReturn, now, last) != last) return;
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    }
+
     /// <summary>An image term of a text query: only indexed images, by their path relative to the root.</summary>
     private float[] IndexedImage(string relativePath) =>
-        _index.FindId(relativePath) is { } id && _index.GetEmbedding(id) is { } v ? v
+        _index.FindId(relativePath) is { } id && _index.GetIndexed(id, withEmbedding: true)?.Embedding is { } v ? v
         : throw new BadRequestException($"image term '{relativePath}' is not an indexed image (upload other images to /api/search/image)");
 
     private object Hits(float[] query, int k, float? min) =>
@@ -185,7 +203,7 @@ public sealed class SearchServer : IAsyncDisposable
 
     private IResult Thumbnail(long id, HttpContext c)
     {
-        var path = _index.GetPath(id);
+        var path = _index.GetIndexed(id, withEmbedding: false)?.FullPath;
         if (path == null) return NotFound(id);
         try
         {

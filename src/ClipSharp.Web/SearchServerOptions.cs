@@ -38,6 +38,6 @@ public sealed record SearchServerOptions
     /// <summary>Text query embeddings kept (least recently used dropped); 0 turns the cache off.</summary>
     public int QueryCacheEntries { get; init; } = 4096;
 
-    /// <summary>Most text queries embedded in one forward pass; 1 turns batching off.</summary>
+    /// <summary>Most text queries embedded in one forward pass; 1 turns batching off (each query its own pass, nothing shared).</summary>
     public int TextBatchSize { get; init; } = 32;
 }

@@ -5,7 +5,9 @@ namespace ClipSharp.Web;
 /// possible; otherwise queued, and one worker embeds everything queued (up to <c>maxBatch</c> texts) in a
 /// single forward pass. There is no waiting window: while one pass runs, the texts that arrive meanwhile
 /// gather into the next, so an idle server answers at once and a busy one batches as deep as its load.
-/// Concurrent requests for the same text share one embedding. Returned arrays are shared: do not modify.
+/// Concurrent requests for the same text share one embedding. With <c>maxBatch</c> 1 batching is off: each
+/// request not answered by the cache runs its own forward pass (nothing queued or shared), as a server without
+/// the batcher would, so the two can be measured against each other. Returned arrays are shared: do not modify.
 /// </summary>
 internal sealed class TextEmbeddingBatcher(string modelId, Func<IReadOnlyList<string>, float[][]> embed, int maxBatch, int cacheEntries)
 {
@@ -35,6 +37,7 @@ internal sealed class TextEmbeddingBatcher(string modelId, Func<IReadOnlyList<st
             Interlocked.Increment(ref _hits);
             return Task.FromResult(cached);
         }
+        if (MaxBatch == 1) return Task.Run(() => EmbedAlone(text));
         bool start = false;
         TaskCompletionSource<float[]>? waiter;
         lock (_gate)
@@ -50,6 +53,16 @@ internal sealed class TextEmbeddingBatcher(string modelId, Func<IReadOnlyList<st
         }
         if (start) _ = Task.Run(Drain);
         return waiter.Task;
+    }
+
+    private float[] EmbedAlone(string text)
+    {
+        var vectors = embed([text]);
+        Interlocked.Increment(ref _passes);
+        Interlocked.Increment(ref _embedded);
+        if (vectors.Length != 1) throw new InvalidOperationException($"text encoder returned {vectors.Length} embeddings for 1 text");
+        _cache.Set((modelId, text), vectors[0]);
+        return vectors[0];
     }
 
     private void Drain()

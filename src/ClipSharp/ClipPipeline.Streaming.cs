@@ -20,10 +20,8 @@ public sealed partial class ClipPipeline
     public async IAsyncEnumerable<ImageEmbedding> EmbedImagesAsync(IAsyncEnumerable<string> paths, int batchSize = 32,
         int decodeThreads = 1, bool applyExifOrientation = true, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var pre = new Preprocessor(ImageConfig);
-        int len = pre.OutputLength, r = pre.OutputSize;
         // Work items keep input order: each is a task that decodes one file.
-        var queue = Channel.CreateBounded<(string Path, Task<float[]> Pixels)>(new BoundedChannelOptions(2 * batchSize) { SingleReader = true });
+        var queue = Channel.CreateBounded<(string Path, Task<PreparedFile> Prepared)>(new BoundedChannelOptions(2 * batchSize) { SingleReader = true });
         using var gate = new SemaphoreSlim(Math.Max(1, decodeThreads));
         var producer = Task.Run(async () =>
         {
@@ -34,12 +32,7 @@ public sealed partial class ClipPipeline
                     await gate.WaitAsync(cancellationToken);
                     var work = Task.Run(() =>
                     {
-                        try
-                        {
-                            var pixels = new float[len];
-                            Prepare(File.ReadAllBytes(path), path, applyExifOrientation, pre, pixels);
-                            return pixels;
-                        }
+                        try { return PrepareFile(path, applyExifOrientation); }
                         finally { gate.Release(); }
                     }, cancellationToken);
                     await queue.Writer.WriteAsync((path, work), cancellationToken);
@@ -49,40 +42,18 @@ public sealed partial class ClipPipeline
             catch (Exception e) { queue.Writer.Complete(e); }
         }, cancellationToken);
 
-        var pending = new List<(string Path, float[]? Pixels, string? Error)>(batchSize);
-        await foreach (var (path, work) in queue.Reader.ReadAllAsync(cancellationToken))
+        var pending = new List<PreparedFile>(batchSize);
+        await foreach (var (_, work) in queue.Reader.ReadAllAsync(cancellationToken))
         {
-            try { pending.Add((path, await work, null)); }
-            catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or UnauthorizedAccessException)
-            {
-                pending.Add((path, null, e.Message));
-            }
+            pending.Add(await work);
             if (pending.Count == batchSize)
             {
-                foreach (var item in EncodePending(pending, r, len)) yield return item;
+                foreach (var item in EncodePrepared(pending)) yield return item;
                 pending.Clear();
             }
         }
         if (pending.Count > 0)
-            foreach (var item in EncodePending(pending, r, len)) yield return item;
+            foreach (var item in EncodePrepared(pending)) yield return item;
         await producer;
-    }
-
-    private IEnumerable<ImageEmbedding> EncodePending(List<(string Path, float[]? Pixels, string? Error)> pending, int r, int len)
-    {
-        var good = pending.Where(p => p.Pixels is not null).ToArray();
-        float[][] features = [];
-        if (good.Length > 0)
-        {
-            var batch = new Tensor(good.Length, 3, r, r);
-            for (int i = 0; i < good.Length; i++) good[i].Pixels.AsSpan().CopyTo(batch.Span.Slice(i * len, len));
-            var f = Encoder.EncodeImage(Context, batch);
-            int e = f.Shape[1];
-            features = Enumerable.Range(0, good.Length).Select(i => f.Span.Slice(i * e, e).ToArray()).ToArray();
-        }
-        int next = 0;
-        return pending.Select(p => p.Pixels is null
-            ? new ImageEmbedding(p.Path, null, p.Error)
-            : new ImageEmbedding(p.Path, features[next++], null)).ToArray();
     }
 }

@@ -59,7 +59,7 @@ public sealed partial class ClipPipeline
         ModelPath = modelPath;
         Precision = precision;
         ModelId = File.Exists(modelPath) || Directory.Exists(modelPath) ? ModelIdentity.For(modelPath) : "path:" + modelPath;
-        ImageConfig = Imaging.Preprocessing.PreprocessConfig.Clip(model.ImageSize);
+        ImageConfig = model.ImageSize > 0 ? Imaging.Preprocessing.PreprocessConfig.Clip(model.ImageSize) : null;   // 0: NaFlex, sized per image
         Context = context.WithWeights(model.PrepareForInference(precision, context));
     }
 
@@ -67,7 +67,7 @@ public sealed partial class ClipPipeline
     private ClipPipeline(ClipPipeline other)
     {
         (Encoder, TextTokenizer, Context, ModelPath, ModelId, Precision) = (other.Encoder, other.TextTokenizer, other.Context, other.ModelPath, other.ModelId, other.Precision);
-        (ImageConfig, DraftDecoding) = (other.ImageConfig, other.DraftDecoding);
+        (ImageConfig, NaFlexImages, DraftDecoding) = (other.ImageConfig, other.NaFlexImages, other.DraftDecoding);
     }
 
     /// <summary>
@@ -111,9 +111,21 @@ public sealed partial class ClipPipeline
     private static ClipPipeline FromSiglipDirectory(string dir, ComputeContext context, Precision precision)
     {
         var model = SiglipModel.Load(dir);
+        var tokenizer = Text.SentencePiece.SiglipTokenizer.FromDirectory(dir);
         if (model.Config.Vision.NaFlex)
-            throw new NotSupportedException($"{dir}: a SigLIP 2 NaFlex model; the pipeline and commands take FixRes SigLIP models only so far (the library's SiglipModel.EncodeImagePatches runs NaFlex)");
-        return new(model, Text.SentencePiece.SiglipTokenizer.FromDirectory(dir), context, dir, precision)
+        {
+            var config = Path.Combine(dir, "preprocessor_config.json");
+            if (!File.Exists(config)) throw new FileNotFoundException($"{dir}: a SigLIP 2 NaFlex model needs its preprocessor_config.json (patch_size, max_num_patches)", config);
+            var naflex = Imaging.Preprocessing.NaFlexPreprocessor.FromHuggingFace(config);
+            if (naflex.PatchSize != model.Config.Vision.PatchSize)
+                throw new InvalidDataException($"{config}: patch_size {naflex.PatchSize}, but the model's is {model.Config.Vision.PatchSize}");
+            return new(model, tokenizer, context, dir, precision)
+            {
+                ImageConfig = null,
+                NaFlexImages = naflex,
+            };
+        }
+        return new(model, tokenizer, context, dir, precision)
         {
             ImageConfig = DefaultImageConfig(dir, model.Config.Vision.ImageSize),
         };
@@ -121,7 +133,7 @@ public sealed partial class ClipPipeline
 
     /// <summary>The same weights at another precision: a new session on the same loaded model.</summary>
     public ClipPipeline WithPrecision(Precision precision, ComputeContext? context = null) =>
-        new(Encoder, TextTokenizer, context ?? Context, ModelPath, precision) { ModelId = ModelId, ImageConfig = ImageConfig, DraftDecoding = DraftDecoding };
+        new(Encoder, TextTokenizer, context ?? Context, ModelPath, precision) { ModelId = ModelId, ImageConfig = ImageConfig, NaFlexImages = NaFlexImages, DraftDecoding = DraftDecoding };
 
     /// <summary>
     /// Similarity logits (N, M), the model's own scoring: CLIP exp(logit_scale) · cos(image_i, text_j) (softmax over

@@ -13,6 +13,15 @@ internal static class CliHarness
         finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
     }
 
+    /// <summary>Starts the built CLI as a separate process (stdout and stderr redirected): what a kill must hit.</summary>
+    public static System.Diagnostics.Process Start(params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(System.IO.Path.Combine(AppContext.BaseDirectory, "ClipSharp.Cli.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return System.Diagnostics.Process.Start(psi) ?? throw new InvalidOperationException("could not start the CLI");
+    }
+
     /// <summary>A temporary directory deleted on dispose.</summary>
     public sealed class TempDir : IDisposable
     {

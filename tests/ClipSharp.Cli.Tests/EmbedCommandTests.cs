@@ -142,6 +142,39 @@ public class EmbedTextTests
 public class EmbedImageTests
 {
     [Fact]
+    public void ALoneUnreadableImageIsOneErrorLineNamingIt()
+    {
+        using var tmp = new CliHarness.TempDir();
+        var model = Fixtures.Path("vit-tiny", "openai", "model.safetensors");
+        var broken = tmp.File("broken.png");
+        var other = tmp.File("other.png");
+        File.WriteAllBytes(broken, File.ReadAllBytes(Fixtures.Path("vit-tiny", "images", "camera.png"))[..200]);
+        File.WriteAllBytes(other, [0x89, 0x50, 0x4E, 0x47]);
+        var output = tmp.File("out.jsonl");
+
+        var (code, _, err) = CliHarness.Run("embed", "--model", model, "--images", broken, "--out", output);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, code);
+        Assert.True(lines.Length == 1, err);
+        Assert.StartsWith($"clipsharp: error: {broken}: ", lines[0]);
+
+        // Several unreadable images: each named on its own line, then the refusal.
+        (code, _, err) = CliHarness.Run("embed", "--model", model, "--images", broken, other, "--out", output);
+        lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, code);
+        Assert.Equal(3, lines.Length);
+        Assert.Contains(broken, lines[0]);
+        Assert.Contains(other, lines[1]);
+        Assert.Equal("clipsharp: error: none of the 2 images could be read", lines[2]);
+
+        // With a text beside it, the image is skipped and the text still embedded.
+        (code, _, err) = CliHarness.Run("embed", "--model", model, "--images", broken, "--text", "a cat", "--out", output);
+        Assert.True(code == 0, err);
+        Assert.StartsWith($"clipsharp: skipped {broken}", err);
+        Assert.False(File.Exists(output) && File.ReadAllText(output).Length == 0);
+    }
+
+    [Fact]
     public void ImageFilesGiveTheReferenceFeaturesAndCorruptFilesAreSkipped()
     {
         using var tmp = new CliHarness.TempDir();

@@ -21,12 +21,12 @@ public class IndexKillResumeTests
         var root = tmp.File("photos");
         Directory.CreateDirectory(root);
         var names = Enumerable.Range(0, Images).Select(i => $"img{i:D4}.bmp").ToArray();
-        for (int i = 0; i < Images; i++) WriteBmp(Path.Combine(root, names[i]), 256, 192, seed: i);
+        for (int i = 0; i < Images; i++) TestImages.WriteBmp(Path.Combine(root, names[i]), 256, 192, seed: i);
         var model = Fixtures.Path("vit-tiny", "openai", "model.safetensors");
         var db = Path.Combine(root, ".clipsharp", "index.db");
 
         // First run: batches of 4 on one thread, killed once at least one batch is committed.
-        var child = StartCli("index", root, "--model", model, "--batch", "4", "--threads", "1");
+        var child = CliHarness.Start("index", root, "--model", model, "--batch", "4", "--threads", "1");
         var stderr = child.StandardError.ReadToEndAsync();
         var stdout = child.StandardOutput.ReadToEndAsync();
         int committed = 0;
@@ -70,14 +70,6 @@ public class IndexKillResumeTests
         Assert.All(after.Where(kv => !before.ContainsKey(kv.Key)), kv => Assert.True(kv.Value.Id > maxBefore));
     }
 
-    private static Process StartCli(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ClipSharp.Cli.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        return Process.Start(psi) ?? throw new InvalidOperationException("could not start the CLI");
-    }
-
     private static SqliteConnection Open(string db)
     {
         var conn = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = db, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
@@ -112,27 +104,5 @@ public class IndexKillResumeTests
         var rows = new Dictionary<string, (long, long)>();
         while (r.Read()) rows.Add(r.GetString(0), (r.GetInt64(1), r.GetInt64(2)));
         return rows;
-    }
-
-    /// <summary>A 24-bit bottom-up BMP whose pixels are a seeded pattern, distinct per seed.</summary>
-    private static void WriteBmp(string path, int width, int height, int seed)
-    {
-        int stride = (width * 3 + 3) & ~3, size = 54 + stride * height;
-        var b = new byte[size];
-        void U16(int at, int v) => BitConverter.TryWriteBytes(b.AsSpan(at, 2), (ushort)v);
-        void I32(int at, int v) => BitConverter.TryWriteBytes(b.AsSpan(at, 4), v);
-        b[0] = (byte)'B'; b[1] = (byte)'M';
-        I32(2, size); I32(10, 54); I32(14, 40); I32(18, width); I32(22, height);
-        U16(26, 1); U16(28, 24); I32(34, stride * height);
-        var rng = new Random(seed);
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
-            {
-                int at = 54 + y * stride + x * 3;
-                b[at] = (byte)(x * 255 / width);
-                b[at + 1] = (byte)((y * 7 + seed * 13) & 255);
-                b[at + 2] = (byte)rng.Next(256);
-            }
-        File.WriteAllBytes(path, b);
     }
 }

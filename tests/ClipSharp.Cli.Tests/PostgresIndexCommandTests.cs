@@ -55,7 +55,7 @@ public class PostgresIndexSearchTests : IClassFixture<PgliteServer>
         // Re-running registers nothing new and embeds nothing.
         var (codeAgain, outAgain, errAgain) = CliHarness.Run("index", root, "--model", PgFolders.Model, "--db", _pg.Url);
         Assert.True(codeAgain == 0, errAgain);
-        Assert.Contains("0 new in the collection; this worker embedded 0", outAgain);
+        Assert.Contains("0 new in the collection, 0 changed, 0 removed; this worker embedded 0", outAgain);
 
         var queries = new[] { new[] { "a photo of a cat" }, ["a rocket on a launch pad"], ["coffee"], ["--image", Path.Combine(root, "camera.png")] };
         foreach (var q in queries)
@@ -130,11 +130,136 @@ public class PostgresTwoWorkerTests : IClassFixture<PgliteServer>
         Assert.Equal(1L, r.GetInt64(5));
     }
 
-    private Process StartCli(string root)
+    private Process StartCli(string root) =>
+        CliHarness.Start("index", root, "--model", PgFolders.Model, "--db", _pg.Url, "--batch", "2", "--threads", "1");
+}
+
+/// <summary>
+/// Issue 16: `kill -9` of one `clipsharp index` worker mid-run on a Postgres collection, and a worker started
+/// after it, leave every valid file embedded exactly once: what the killed worker committed stays as it was,
+/// and the files it had claimed are taken over when its lease runs out.
+/// </summary>
+public class PostgresKilledWorkerTests : IClassFixture<PgliteServer>
+{
+    private readonly PgliteServer _pg;
+    public PostgresKilledWorkerTests(PgliteServer pg) => _pg = pg;
+
+    [Fact]
+    public void AKilledWorkersFilesAreTakenOverWithoutDuplicates()
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ClipSharp.Cli.dll"));
-        foreach (var a in new[] { "index", root, "--model", PgFolders.Model, "--db", _pg.Url, "--batch", "2", "--threads", "1" }) psi.ArgumentList.Add(a);
-        return Process.Start(psi) ?? throw new InvalidOperationException("could not start the CLI");
+        using var tmp = new CliHarness.TempDir();
+        var root = tmp.File("photos");
+        int valid = PgFolders.Make(root, copies: 25);
+        string[] args = ["index", root, "--model", PgFolders.Model, "--db", _pg.Url, "--batch", "2", "--threads", "1", "--lease", "3"];
+
+        // Killed when it reports its first committed batch (the database itself cannot be watched meanwhile:
+        // PGlite serves one connection's work at a time).
+        var victim = CliHarness.Start(args);
+        var victimOut = victim.StandardOutput.ReadToEndAsync();
+        string? line;
+        var seen = new System.Text.StringBuilder();
+        while ((line = victim.StandardError.ReadLine()) != null && !line.StartsWith("Indexing: ", StringComparison.Ordinal)) seen.AppendLine(line);
+        Assert.True(line != null, $"the worker exited without reporting progress: {seen}");
+        victim.Kill(entireProcessTree: true);
+        Assert.True(victim.WaitForExit(30_000));
+        _ = victimOut.Result;
+        var before = Done();
+        Assert.True(before.Count >= 2 && before.Count < valid, $"{before.Count} of {valid} done when killed");
+
+        var rerun = CliHarness.Start(args);
+        var output = rerun.StandardOutput.ReadToEndAsync();
+        var errors = rerun.StandardError.ReadToEndAsync();
+        Assert.True(rerun.WaitForExit(300_000), "the second worker did not finish in 5 minutes");
+        Assert.True(rerun.ExitCode == 0, $"{output.Result}\n{errors.Result}");
+        Assert.Contains($"{valid} done, 1 failed, 0 pending", output.Result);
+
+        var after = Done();
+        Assert.Equal(valid, after.Count);
+        foreach (var (path, id) in before) Assert.Equal(id, after[path]);   // committed work kept, not redone
+        Assert.Equal(0L, Count("state = 'pending'"));
+        Assert.Equal(valid + 1L, Count("true"));
+        Assert.Equal(1L, Count("state = 'failed' AND path = 'broken.jpg'"));
+    }
+
+    private Dictionary<string, long> Done()
+    {
+        var rows = new Dictionary<string, long>();
+        try
+        {
+            using var c = new NpgsqlConnection(PgVectorStore.ToConnectionString(_pg.Url));
+            c.Open();
+            using var cmd = new NpgsqlCommand("SELECT path, id FROM clipsharp_images WHERE state = 'done' AND embedding IS NOT NULL", c);
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) rows.Add(r.GetString(0), r.GetInt64(1));
+        }
+        catch (PostgresException e) when (e.SqlState == "42P01") { }   // table not created yet
+        return rows;
+    }
+
+    private long Count(string where)
+    {
+        using var c = new NpgsqlConnection(PgVectorStore.ToConnectionString(_pg.Url));
+        c.Open();
+        using var cmd = new NpgsqlCommand($"SELECT count(*) FROM clipsharp_images WHERE {where}", c);
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+}
+
+/// <summary>Re-running `index --db postgres://…` after the folder changed: new files embedded, changed ones re-embedded, deleted ones dropped.</summary>
+[Collection("Console")]
+public class PostgresFolderChangeTests : IClassFixture<PgliteServer>
+{
+    private readonly PgliteServer _pg;
+    public PostgresFolderChangeTests(PgliteServer pg) => _pg = pg;
+
+    [Fact]
+    public void ChangedFilesAreReembeddedAndDeletedOnesDropped()
+    {
+        using var tmp = new CliHarness.TempDir();
+        var root = tmp.File("photos");
+        int valid = PgFolders.Make(root, copies: 1);
+        string[] args = ["index", root, "--model", PgFolders.Model, "--db", _pg.Url, "--batch", "4"];
+        var (code, first, err) = CliHarness.Run(args);
+        Assert.True(code == 0, err);
+        Assert.Contains($"{valid} done, 1 failed, 0 pending", first);
+
+        // camera.png now holds the astronaut; rocket.jpg is gone; new.png arrives; broken.jpg is fixed.
+        File.Copy(Path.Combine(root, "astronaut.png"), Path.Combine(root, "camera.png"), overwrite: true);
+        File.SetLastWriteTimeUtc(Path.Combine(root, "camera.png"), DateTime.UtcNow.AddMinutes(1));
+        File.Delete(Path.Combine(root, "rocket.jpg"));
+        File.Copy(Path.Combine(root, "chelsea.png"), Path.Combine(root, "new.png"));
+        File.Copy(Path.Combine(root, "chelsea.png"), Path.Combine(root, "broken.jpg"), overwrite: true);
+        var (code2, second, err2) = CliHarness.Run(args);
+        Assert.True(code2 == 0, err2);
+        Assert.Contains("1 new in the collection, 2 changed, 1 removed; this worker embedded 3, failed 0", second);
+        Assert.Contains($"collection: {valid + 1} done, 0 failed, 0 pending", second);
+
+        var (c3, hits, e3) = CliHarness.Run("search", "--db", _pg.Url, "--image", Path.Combine(root, "astronaut.png"), "--top", "2", "--json");
+        Assert.True(c3 == 0, e3);
+        var top = PgFolders.Hits(hits);
+        Assert.Equal(["astronaut.png", "camera.png"], top.Select(h => h.Path).Order());   // camera.png's new content
+        Assert.All(top, h => Assert.True(h.Score > 0.999f, $"{h.Path}: {h.Score}"));
+        var (c4, all, e4) = CliHarness.Run("search", "a photo", "--db", _pg.Url, "--top", "100", "--json");
+        Assert.True(c4 == 0, e4);
+        var paths = PgFolders.Hits(all).Select(h => h.Path).ToArray();
+        Assert.DoesNotContain("rocket.jpg", paths);
+        Assert.Contains("new.png", paths);
+        Assert.Contains("broken.jpg", paths);
+        Assert.Equal(valid + 1, paths.Length);
+
+        // dupes on the collection: the copies made above are groups, as they are for the SQLite index of the folder
+        var (c5, dupes, e5) = CliHarness.Run("dupes", "--db", _pg.Url, "--threshold", "0.999", "--json");
+        Assert.True(c5 == 0, e5);
+        var (c6, _, e6) = CliHarness.Run("index", root, "--model", PgFolders.Model);
+        Assert.True(c6 == 0, e6);
+        var (c7, sqliteDupes, e7) = CliHarness.Run("dupes", "--dir", root, "--threshold", "0.999", "--json");
+        Assert.True(c7 == 0, e7);
+        static string[] Groups(string json) => json.Trim().Split('\n').Select(l => string.Join(" ",
+            JsonDocument.Parse(l).RootElement.GetProperty("images").EnumerateArray().Select(i => i.GetProperty("path").GetString()!).Order())).Order().ToArray();
+        var groups = Groups(dupes);
+        Assert.Contains(groups, g => g.Contains("camera.png") && g.Contains("astronaut.png"));
+        Assert.Contains(groups, g => g.Contains("new.png") && g.Contains("broken.jpg") && g.Contains("chelsea.png"));
+        Assert.Equal(Groups(sqliteDupes), groups);
     }
 }

@@ -16,7 +16,7 @@ namespace ClipSharp.Cli.Tests;
 [Collection("Console")]
 public class SiglipCommandTests
 {
-    private static readonly string[] Images = ["square", "wide", "tall", "rocket"];
+    internal static readonly string[] Images = ["square", "wide", "tall", "rocket"];
 
     internal static string Dir(string name)
     {
@@ -121,16 +121,6 @@ public class SiglipCommandTests
         var expected = DirectProbabilities(dir, texts);
         Assert.Equal(expected.Length, probs.Length);
         for (int i = 0; i < probs.Length; i++) Assert.True(Math.Abs(probs[i] - expected[i]) <= 1e-5, $"{i}: {probs[i]} vs {expected[i]}");
-    }
-
-    [Fact]
-    public void NaFlexDirectoryIsRefusedWithOneLineAndExitCode2()
-    {
-        using var tmp = new CliHarness.TempDir();
-        var (code, _, err) = CliHarness.Run(["embed", "--model", Dir("siglip2-naflex"), "--text", "a cat", "--out", tmp.File("o.safetensors")]);
-        Assert.Equal(2, code);
-        Assert.Contains("NaFlex", err);
-        Assert.DoesNotContain("   at ", err);
     }
 
     [Fact]

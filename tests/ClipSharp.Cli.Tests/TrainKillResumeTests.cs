@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using ClipSharp.Testing;
 
 namespace ClipSharp.Cli.Tests;
@@ -13,35 +12,11 @@ namespace ClipSharp.Cli.Tests;
 [Collection("Console")]
 public class TrainKillResumeTests
 {
-    private static string[] Arguments(CliHarness.TempDir dir, string run)
-    {
-        var images = Fixtures.Path("vit-tiny", "images");
-        if (!File.Exists(dir.File("pairs.csv")))
-            File.WriteAllLines(dir.File("pairs.csv"),
-            [
-                "filepath,title",
-                $"{Path.Combine(images, "astronaut.png")},a photo of an astronaut",
-                $"{Path.Combine(images, "camera.png")},a camera",
-                $"{Path.Combine(images, "chelsea.png")},a photo of a cat",
-                $"{Path.Combine(images, "coffee_progressive.jpg")},two cups of coffee",
-                $"{Path.Combine(images, "rocket.png")},a rocket",
-            ]);
-        return ["train", "--data", dir.File("pairs.csv"), "--model", Fixtures.Path("vit-tiny", "openai", "model.safetensors"),
+    private static string[] Arguments(CliHarness.TempDir dir, string run) =>
+        ["train", "--data", TrainingRunFiles.PairsCsv(dir), "--model", Fixtures.Path("vit-tiny", "openai", "model.safetensors"),
             "--out", dir.File(run), "--batch", "2", "--steps", "8", "--warmup", "1", "--save-every", "2", "--threads", "2"];
-    }
 
-    /// <summary>The loss logged for each step, the latest line winning (a resumed run repeats steps).</summary>
-    private static SortedDictionary<long, double> Losses(string run)
-    {
-        var losses = new SortedDictionary<long, double>();
-        foreach (var line in File.ReadAllLines(Path.Combine(run, "metrics.jsonl")))
-        {
-            using var doc = JsonDocument.Parse(line);
-            if (doc.RootElement.TryGetProperty("loss", out var loss))
-                losses[doc.RootElement.GetProperty("step").GetInt64()] = loss.GetDouble();
-        }
-        return losses;
-    }
+    private static SortedDictionary<long, double> Losses(string run) => TrainingRunFiles.Losses(run);
 
     /// <summary>Runs the CLI as a child process and kills it when <paramref name="killAt"/> appears on its stdout for the <paramref name="occurrence"/>th time.</summary>
     private static (bool Killed, string Output) RunChild(string[] args, string? killAt, int occurrence)

@@ -86,6 +86,58 @@ public class ResamplerTests
         DecoderTests.AssertBytes(want, region.Pixels, description + $" window {w}x{h}@({x},{y})");
     }
 
+    /// <summary>Pillow's rule composed from its parts: premultiply a copy, resize it with no alpha rule, un-premultiply.</summary>
+    private static byte[] PremultiplyResizeUnpremultiply(ImageFrame src, int ow, int oh, int x, int y, int w, int h)
+    {
+        var pre = (byte[])src.Pixels.Clone();
+        Conversion.AlphaPremultiplier.Premultiply(pre, src.BytesPerPixel);
+        byte[] result;
+        if (src.Mode == PixelMode.Rgba)   // CMYK: four 8-bit channels and no special rule
+            result = Resampler.ResizeRegion(new ImageFrame(src.Width, src.Height, PixelMode.Cmyk, pre), ow, oh, ResampleFilter.Bicubic, x, y, w, h).Pixels;
+        else
+        {
+            // LA: resize each channel as its own L image and interleave.
+            var l = new byte[pre.Length / 2];
+            var a = new byte[pre.Length / 2];
+            for (int i = 0; i < l.Length; i++) { l[i] = pre[2 * i]; a[i] = pre[2 * i + 1]; }
+            var rl = Resampler.ResizeRegion(new ImageFrame(src.Width, src.Height, PixelMode.L, l), ow, oh, ResampleFilter.Bicubic, x, y, w, h).Pixels;
+            var ra = Resampler.ResizeRegion(new ImageFrame(src.Width, src.Height, PixelMode.L, a), ow, oh, ResampleFilter.Bicubic, x, y, w, h).Pixels;
+            result = new byte[rl.Length * 2];
+            for (int i = 0; i < rl.Length; i++) { result[2 * i] = rl[i]; result[2 * i + 1] = ra[i]; }
+        }
+        Conversion.AlphaPremultiplier.Unpremultiply(result, src.BytesPerPixel);
+        return result;
+    }
+
+    [Theory]
+    [InlineData("RGBA", 300, 211, 150, 211)]   // horizontal only
+    [InlineData("RGBA", 211, 300, 211, 97)]    // vertical only
+    [InlineData("RGBA", 900, 700, 224, 174)]   // both, many premultiplied bands of rows
+    [InlineData("LA", 301, 157, 64, 157)]
+    [InlineData("LA", 157, 301, 157, 500)]
+    [InlineData("LA", 640, 480, 100, 75)]
+    public void AlphaModes_MatchPremultiplyResizeUnpremultiply(string mode, int sw, int sh, int ow, int oh)
+    {
+        var src = LcgImage(mode, sw, sh, 11);
+        var before = (byte[])src.Pixels.Clone();
+        int x = ow / 5, y = oh / 6, w = ow - x - ow / 7, h = oh - y - oh / 9;
+        var region = Resampler.ResizeRegion(src, ow, oh, ResampleFilter.Bicubic, x, y, w, h);
+        DecoderTests.AssertBytes(PremultiplyResizeUnpremultiply(src, ow, oh, x, y, w, h), region.Pixels, $"{mode} {sw}x{sh}->{ow}x{oh}");
+        Assert.Equal(before, src.Pixels);   // the source is not premultiplied in place
+    }
+
+    [Fact]
+    public void DownscalingALargeRgbaImage_DoesNotCopyIt()
+    {
+        // 2000 x 1500 RGBA is 12 MB; Pillow's rule used to premultiply a full copy before resizing.
+        var src = new ImageFrame(2000, 1500, PixelMode.Rgba, new byte[2000 * 1500 * 4]);
+        Resampler.ResizeRegion(src, 298, 224, ResampleFilter.Bicubic, 37, 0, 224, 224);   // warm up
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Resampler.ResizeRegion(src, 298, 224, ResampleFilter.Bicubic, 37, 0, 224, 224);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 4L << 20, $"allocated {allocated >> 10} KiB to resize a {src.Pixels.Length >> 20} MB image");
+    }
+
     [Fact]
     public void SameSize_IsUnchangedCopy()
     {

@@ -105,6 +105,25 @@ public class SiglipParityTests
         AssertClose(TestSafetensors.Tensor(expected, $"probs_{budget}"), SiglipModel.Probabilities(logits), 1e-5);
     }
 
+    /// <summary>The front door on a NaFlex checkpoint: files in, the reference's embeddings out (its preprocessor_config.json's budget, 16), plain call and stream alike.</summary>
+    [Fact]
+    public async Task NaFlexPipelineEncodesImageFilesAsTheReference()
+    {
+        var dir = Dir("siglip2-naflex");
+        var pipeline = ClipPipeline.FromPretrained(dir, new ClipSharp.Pretrained.PipelineOptions { Context = new ComputeContext(2) });
+        Assert.NotNull(pipeline.NaFlexImages);
+        Assert.Equal(16, pipeline.NaFlexImages!.MaxNumPatches);
+        var files = Images.Select(n => Path.Combine(Dir("images"), n + ".png")).ToArray();
+        var expected = TestSafetensors.Tensor(Path.Combine(dir, "expected.safetensors"), "image_embeds_16");
+        var result = pipeline.EncodeImageFiles([.. files, Path.Combine(dir, "config.json")], batchSize: 3);
+        Assert.Equal(files, result.Paths);
+        Assert.Single(result.Failures);   // a file that is not an image is skipped, as for CLIP
+        ModelParityTests.AssertRowsClose(expected, result.Features!, 1e-4);
+        var streamed = new List<float[]>();
+        await foreach (var item in pipeline.EmbedImagesAsync(files.ToAsyncEnumerable(), batchSize: 2)) streamed.Add(item.Embedding!);
+        for (int i = 0; i < files.Length; i++) Assert.Equal(result.Features!.Span.Slice(i * 64, 64).ToArray(), streamed[i]);
+    }
+
     [Theory]
     [MemberData(nameof(Budgets))]
     public void NaFlexPreprocessingMatchesReferencePatches(int budget)

@@ -51,7 +51,7 @@ internal static class TrainingTraceComparison
     }
 
     /// <summary>Indices whose gradient is zero in exact arithmetic (see the class remarks).</summary>
-    private static bool MathematicallyZero(string name, int index, int length) =>
+    internal static bool MathematicallyZero(string name, int index, int length) =>
         name.EndsWith("attnpool.k_proj.bias", StringComparison.Ordinal)
         || (name.EndsWith("attn.in_proj_bias", StringComparison.Ordinal) && index >= length / 3 && index < 2 * length / 3);
 

@@ -12,12 +12,12 @@ internal static class BenchCommand
     public static Command Create()
     {
         var arch = new Option<string>("--arch") { Description = "Architecture preset (random weights)", DefaultValueFactory = _ => "ViT-B-32" };
-        var batch = new Option<int>("--batch") { Description = "Images per batch", DefaultValueFactory = _ => 32 };
+        var batch = ModelOptions.BatchOption("Images per batch", 32);
         var textBatch = new Option<int>("--text-batch") { Description = "Texts per batch", DefaultValueFactory = _ => 256 };
-        var threads = new Option<int>("--threads") { Description = "Worker threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = ModelOptions.ThreadsOption();
         var iterations = new Option<int>("--iterations") { Description = "Timed repetitions (best is reported)", DefaultValueFactory = _ => 3 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var modelPath = new Option<string?>("--model") { Description = "Checkpoint (file, folder, hf: id or model name) to time instead of a random preset" };
+        var modelPath = ModelOptions.ModelOption(required: false, whenOmitted: "omitted: a random --arch preset is timed");
         var textsFile = new Option<string?>("--texts-file") { Description = "JSON array of prompts (default: \"a photo of a {label}.\" over the ImageNet classes)" };
         var peak = new Option<bool>("--peak") { Description = "Also measure the machine's float32 FMA peak" };
         var precision = ModelOptions.PrecisionOption();

@@ -28,8 +28,7 @@ internal static class ClassifyCommand
             var classifier = BuildClassifier(pipeline, labelList, templateList, !parse.GetValue(noCache));
             var paths = ImageFiles.Expand(parse.GetValue(images)!);
             var result = pipeline.EncodeImageFiles(paths, batchSize: parse.GetValue(model.Batch));
-            ModelOptions.ReportFailures(result.Failures);
-            if (result.Features is null) throw new InvalidDataException("none of the images could be read");
+            ModelOptions.ReportFailuresRequiringSome(result);
             var probs = classifier.Probabilities(pipeline.Context, result.Features, pipeline.Encoder);
             bool sigmoid = pipeline.Scoring == ScoreKind.Sigmoid;
             if (sigmoid && !parse.GetValue(json)) Console.WriteLine("# probabilities: sigmoid, independent per label (a row need not sum to 1)");

@@ -17,7 +17,7 @@ internal static class DupesCommand
         {
             float t = parse.GetValue(threshold);
             if (!(t is >= -1 and <= 1)) throw new ArgumentException($"--threshold is a cosine similarity in [-1, 1], got {t}");
-            using var index = location.Open(parse);
+            using var index = location.OpenSearchable(parse);
             var groups = index.Dupes(t);
             foreach (var g in groups)
                 Console.WriteLine(parse.GetValue(json)

@@ -14,7 +14,7 @@ internal static class EmbedCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Checkpoint file or directory", Required = true };
+        var model = ModelOptions.ModelOption(required: true);
         var pixels = new Option<string?>("--pixels") { Description = "float32 (N,3,R,R) tensor: FILE.safetensors[:name] (default name pixel_values)" };
         var tokens = new Option<string?>("--tokens") { Description = "int32/int64 (N,L) tensor: FILE.safetensors[:name] (default name tokens)" };
         var images = new Option<string[]>("--images") { Description = "Image files or a directory", AllowMultipleArgumentsPerToken = true };
@@ -23,8 +23,8 @@ internal static class EmbedCommand
         var normalize = new Option<bool>("--normalize") { Description = "L2-normalise the features" };
         var truncate = new Option<bool>("--truncate") { Description = "Cut texts longer than the context (last token = end of text) instead of failing" };
         var output = new Option<string>("--out") { Description = "OUT.safetensors | OUT.npy | OUT.jsonl", Required = true };
-        var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var batch = new Option<int>("--batch") { Description = "Items per forward pass", DefaultValueFactory = _ => 32 };
+        var threads = ModelOptions.ThreadsOption();
+        var batch = ModelOptions.BatchOption("Items per forward pass", 32);
         var precision = ModelOptions.PrecisionOption();
         var cmd = new Command("embed", "Encode images and texts into CLIP embeddings.")
             { model, pixels, tokens, images, textsFile, text, normalize, truncate, output, threads, batch, precision };
@@ -45,6 +45,8 @@ internal static class EmbedCommand
             string[] imageSources = [], textSources = [];
             if (parse.GetValue(pixels) is { } pixelSpec)
             {
+                if (pipeline.NaFlexImages is not null)
+                    throw new ArgumentException($"--pixels: {modelPath} is a SigLIP 2 NaFlex model, which takes patches at each image's own size; give --images");
                 var (file, name) = SplitSpec(pixelSpec, "pixel_values", "--pixels");
                 using var st = SafetensorsFile.Open(file);
                 var px = st.ReadTensor(name);
@@ -56,7 +58,10 @@ internal static class EmbedCommand
             {
                 if (imageFeatures is not null) throw new ArgumentException("give either --pixels or --images, not both");
                 var result = pipeline.EncodeImageFiles(ImageFiles.Expand(imagePaths), batchSize: batchSize);
-                ModelOptions.ReportFailures(result.Failures);
+                // With nothing else to embed, images that all fail are the command's error (one line for one file).
+                bool more = parse.GetValue(tokens) is not null || parse.GetValue(textsFile) is not null || (parse.GetValue(text) ?? []).Length > 0;
+                if (more) ModelOptions.ReportFailures(result.Failures);
+                else ModelOptions.ReportFailuresRequiringSome(result);
                 imageFeatures = result.Features;
                 imageSources = result.Paths.ToArray();
             }

@@ -69,12 +69,14 @@ internal static class IndexCommand
     private static async Task<int> IndexPostgresAsync(string db, string root, ClipImageEmbedder embedder, PgIndexOptions options, CancellationToken ct)
     {
         PgIndexReport report;
-        try { report = await PgImageIndex.IndexFolderAsync(db, root, embedder, options, ct); }
+        var progress = new IndexProgressLine(Console.Error, terminal: !Console.IsErrorRedirected);
+        try { report = await PgImageIndex.IndexFolderAsync(db, root, embedder, options with { Progress = progress }, ct); }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             Console.Error.WriteLine($"clipsharp: interrupted; committed batches are kept in {PgImageIndex.Describe(db)}: run the same command to resume");
             return 130;
         }
+        finally { progress.Finish(); }
         Console.WriteLine($"{Path.GetFullPath(root)}: {report}");
         PrintProblems(report.Failures, report.Skipped, Path.GetFullPath(root));
         return 0;

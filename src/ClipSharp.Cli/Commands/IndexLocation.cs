@@ -15,8 +15,8 @@ internal sealed class IndexLocation
 {
     public Option<string?> Dir { get; } = new("--dir") { Description = "The indexed folder" };
     public Option<string?> Db { get; } = new("--db") { Description = "Index database (default DIR/.clipsharp/index.db; alone, it names its folder), or postgres://user:pass@host:port/db" };
-    public Option<string?> Model { get; } = new("--model") { Description = "Model (default: the one the index was built with)" };
-    public Option<int> Threads { get; } = new("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+    public Option<string?> Model { get; } = ModelOptions.ModelOption(required: false, whenOmitted: "default: the one the index was built with");
+    public Option<int> Threads { get; } = ModelOptions.ThreadsOption();
     public Option<string> Precision { get; } = ModelOptions.PrecisionOption();
 
     /// <summary>Adds --dir and --db, and with <paramref name="withModel"/> also --model and --threads.</summary>

@@ -6,11 +6,28 @@ namespace ClipSharp.Cli.Commands;
 /// <summary>Options every model-using command shares: --model and --threads, and the pipeline they build.</summary>
 internal sealed class ModelOptions
 {
-    public Option<string> Model { get; } = new("--model") { Description = "Checkpoint file or directory, hf:org/name[@revision], or a name from `clipsharp models` (downloaded into the Hugging Face cache)", Required = true };
-    public Option<int> Threads { get; } = new("--threads") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-    public Option<int> Batch { get; } = new("--batch") { Description = "Images per forward pass", DefaultValueFactory = _ => 32 };
+    public Option<string> Model { get; } = (Option<string>)ModelOption(required: true);
+    public Option<int> Threads { get; } = ThreadsOption();
+    public Option<int> Batch { get; } = BatchOption("Images per forward pass", 32);
     public Option<bool> FastDecode { get; } = new("--fast-decode") { Description = "Decode large JPEGs at reduced size in the DCT domain (faster, not pixel-identical)" };
     public Option<string> Precision { get; } = PrecisionOption();
+
+    /// <summary>
+    /// --model, as every command takes it (one declaration): a path, an hf: id or a known name. Optional commands
+    /// (fine-tuning, timing a checkpoint instead of a preset, an index's own model) say what omitting it means.
+    /// </summary>
+    public static Option<string?> ModelOption(bool required, string? whenOmitted = null) => new("--model")
+    {
+        Description = "Checkpoint file or directory, hf:org/name[@revision], or a name from `clipsharp models` (downloaded into the Hugging Face cache)"
+            + (whenOmitted is null ? "" : $"; {whenOmitted}"),
+        Required = required,
+    };
+
+    /// <summary>--threads: worker threads, all cores by default.</summary>
+    public static Option<int> ThreadsOption() => new("--threads") { Description = "Worker threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+    /// <summary>--batch with what one batch is for this command.</summary>
+    public static Option<int> BatchOption(string description, int defaultValue) => new("--batch") { Description = description, DefaultValueFactory = _ => defaultValue };
 
     /// <summary>--precision fp32|int8, shared by every command that encodes.</summary>
     public static Option<string> PrecisionOption() => new("--precision")
@@ -82,9 +99,24 @@ internal sealed class ModelOptions
     /// <summary>Prints skipped images to stderr, one line each.</summary>
     public static void ReportFailures(IReadOnlyList<ImageFailure> failures)
     {
-        foreach (var f in failures)
-            Console.Error.WriteLine(f.Reason.StartsWith(f.Path, StringComparison.Ordinal)
-                ? $"clipsharp: skipped {f.Reason}"
-                : $"clipsharp: skipped {f.Path}: {f.Reason}");
+        foreach (var f in failures) Console.Error.WriteLine($"clipsharp: skipped {Describe(f)}");
     }
+
+    /// <summary>
+    /// Prints skipped images, and refuses when none could be read: a single image given is refused with its
+    /// own reason as the one error line (exit 2); several are each listed, then refused together.
+    /// </summary>
+    public static void ReportFailuresRequiringSome(ImageBatchResult result)
+    {
+        if (result.Features is not null)
+        {
+            ReportFailures(result.Failures);
+            return;
+        }
+        if (result.Failures.Count == 1) throw new InvalidDataException(Describe(result.Failures[0]));
+        ReportFailures(result.Failures);
+        throw new InvalidDataException(result.Failures.Count == 0 ? "no image files to read" : $"none of the {result.Failures.Count} images could be read");
+    }
+
+    private static string Describe(ImageFailure f) => f.Reason.StartsWith(f.Path, StringComparison.Ordinal) ? f.Reason : $"{f.Path}: {f.Reason}";
 }

@@ -29,8 +29,7 @@ internal static class TagCommand
             var policies = ReadPolicies(parse.GetValue(labelsFile)!, parse.GetValue(threshold) ?? (sigmoid ? 0.5f : 0.25f));
             var text = pipeline.EncodeTexts(policies.Select(p => p.Label).ToArray());
             var result = pipeline.EncodeImageFiles(ImageFiles.Expand(parse.GetValue(images)!), batchSize: parse.GetValue(model.Batch));
-            ModelOptions.ReportFailures(result.Failures);
-            if (result.Features is null) throw new InvalidDataException("none of the images could be read");
+            ModelOptions.ReportFailuresRequiringSome(result);
             int n = result.Paths.Count, k = policies.Count;
             // The score: cosine (CLIP) or the pair's own sigmoid probability (SigLIP).
             var cos = (sigmoid ? pipeline.Probabilities(pipeline.Score(result.Features, text)) : pipeline.Cosine(result.Features, text)).Span.ToArray();

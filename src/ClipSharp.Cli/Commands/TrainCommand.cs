@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ClipSharp.Datasets;
+using ClipSharp.Distributed;
 using ClipSharp.Imaging.Preprocessing;
 using ClipSharp.Models;
 using ClipSharp.Models.Siglip;
@@ -17,6 +18,8 @@ namespace ClipSharp.Cli.Commands;
 /// AdamW, a cosine schedule, checkpoints (DIR/checkpoint), metrics (DIR/metrics.jsonl) and a loss plot
 /// (DIR/loss.svg). A SigLIP --model trains with its own tokenizer and preprocessing and saves a Hugging
 /// Face directory. Parsing and printing only; the work is in ClipSharp.Training.
+/// Under `mpirun -np P` each process is one rank of a data-parallel job (<see cref="MpiLaunch"/>): rank 0 prints,
+/// logs, validates and writes checkpoints; the others compute their shard of each batch.
 /// </summary>
 internal static class TrainCommand
 {
@@ -60,15 +63,33 @@ internal static class TrainCommand
         var valTemplates = new Option<string>("--val-templates") { Description = "Prompt templates for validation", DefaultValueFactory = _ => "openai" };
         var saveEvery = new Option<int>("--save-every") { Description = "Checkpoint every N steps (and at the end)", DefaultValueFactory = _ => 500 };
         var resume = new Option<bool>("--resume") { Description = "Continue from OUT/checkpoint (weights, optimiser, data position)" };
-        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = new Option<int?>("--threads") { Description = "Compute threads (default: the cores this process may use, shared among the MPI ranks on this host)" };
+        var mpi = new Option<bool>("--mpi") { Description = "Run as one rank of an MPI job (automatic under Open MPI's mpirun)" };
         var cmd = new Command("train", "Train or fine-tune a CLIP or SigLIP model on image–text pairs.")
         {
             data, model, arch, initSeed, output, steps, epochs, seconds, val, valEvery, valLimit, valTemplates, batch, chunks, lr, wd, warmup, beta1, beta2, eps, clip, loss,
             lockImage, lockImageGroups, lockText, lockTextGroups, imageKey, captionKey, templates, seed, saveEvery, resume, threads,
-            shuffleBuffer, augment,
+            shuffleBuffer, augment, mpi,
         };
         cmd.SetAction(parse =>
         {
+            // MPI is finalised only after a run that ended well: a rank that throws leaves without it, and mpirun
+            // then ends the job instead of leaving the other ranks waiting in their next collective.
+            var job = parse.GetValue(mpi) || MpiLaunch.Detected ? MpiLaunch.Start() : null;
+            var measured = job is null ? null : new MeasuredCollective(job);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            int code = Train(parse, measured ?? (ICollective)SingleProcess.Instance);
+            if (measured is { Rank: 0, Size: > 1 })
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"rank 0 spent {measured.Seconds:F1} s of {clock.Elapsed.TotalSeconds:F1} s in {measured.Calls:N0} MPI collectives (transfer and waiting for the other ranks; {measured.Bytes / 1e6:F0} MB sent)"));
+            job?.Dispose();
+            return code;
+        });
+        return cmd;
+
+        int Train(ParseResult parse, ICollective job)
+        {
+            bool root = job.Rank == 0;
             var start = LoadModel(parse.GetValue(model), parse.GetValue(arch), parse.GetValue(initSeed));
             var augmentation = ImageAugmentation.Parse(parse.GetValue(augment));
             var dataset = OpenData(parse.GetValue(data)!, parse.GetValue(imageKey)!, parse.GetValue(captionKey)!, parse.GetValue(templates)!,
@@ -95,12 +116,13 @@ internal static class TrainCommand
                     LockText = parse.GetValue(lockText), TextUnlockedGroups = parse.GetValue(lockTextGroups),
                 },
             };
-            var trainer = new ClipTrainer(start.Model, options, new ComputeContext(parse.GetValue(threads)));
+            int threadCount = parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / (job.Size > 1 ? MpiLaunch.LocalRanks : 1));
+            var trainer = new ClipTrainer(start.Model, options, new ComputeContext(threadCount), job);
             var outDir = parse.GetValue(output)!;
             Directory.CreateDirectory(outDir);
             var checkpoint = Path.Combine(outDir, "checkpoint");
             TrainingProgress? progress = null;
-            if (parse.GetValue(resume))
+            if (parse.GetValue(resume) && root)
             {
                 if (TrainingCheckpoint.Recover(checkpoint))
                 {
@@ -117,43 +139,58 @@ internal static class TrainCommand
                 }
             }
             if (progress is null && options.Loss == LossKind.SigLip && parse.GetValue(model) is null) trainer.InitialiseSigLipScale();
+            trainer.SynchronizeFromRoot();   // rank 0's weights, moments and step (resumed or fresh) on every rank
             using var run = new TrainingRun(trainer, dataset, new Preprocessor(start.ImageConfig),
                 start.Tokenizer, batchSize, parse.GetValue(seed), progress, augmentation)
             {
                 Skipped = ReportSkipped,
             };
-            Console.WriteLine($"training {start.Model.Describe()} with the {(options.Loss == LossKind.SigLip ? "sigmoid" : "softmax")} loss");
-            Console.WriteLine($"{dataset.Count:N0} pairs, batch {batchSize}, {run.StepsPerEpoch} steps/epoch, {(budget is { } b ? $"{b:F0} s budget" : $"{total} steps")}, " +
-                $"{trainer.Trainable.Sum(kv => (long)kv.Value.Length):N0} trainable values");
+            if (root)
+            {
+                Console.WriteLine($"training {start.Model.Describe()} with the {(options.Loss == LossKind.SigLip ? "sigmoid" : "softmax")} loss");
+                Console.WriteLine($"{dataset.Count:N0} pairs, batch {batchSize}, {run.StepsPerEpoch} steps/epoch, {(budget is { } b ? $"{b:F0} s budget" : $"{total} steps")}, " +
+                    $"{trainer.Trainable.Sum(kv => (long)kv.Value.Length):N0} trainable values");
+                if (job.Size > 1)
+                    Console.WriteLine($"data-parallel over {job.Size} MPI ranks: {run.LocalBatchSize} pairs and {threadCount} threads per rank, " +
+                        $"features all-gathered for the {(options.Loss == LossKind.SigLip ? "sigmoid" : "contrastive")} loss over the global batch, gradients summed");
+            }
             var imageConfig = start.ImageConfig;
-            ZeroShotValidation? validation = parse.GetValue(val) is { } v
+            ZeroShotValidation? validation = root && parse.GetValue(val) is { } v
                 ? v.StartsWith("fashion-mnist", StringComparison.OrdinalIgnoreCase)
                     ? ZeroShotValidation.FromFashionMnist(v.Contains(':') ? v[(v.IndexOf(':') + 1)..] : FashionMnist.DebianDirectory,
                         parse.GetValue(valLimit), imageConfig, PromptSets.Templates(parse.GetValue(valTemplates)!), start.Tokenizer)
                     : ZeroShotValidation.FromImageFolder(v, parse.GetValue(valLimit), imageConfig, PromptSets.Templates(parse.GetValue(valTemplates)!), start.Tokenizer)
                 : null;
-            RunLoop(run, total, budget, parse.GetValue(lr), parse.GetValue(warmup), parse.GetValue(saveEvery), outDir, checkpoint,
-                validation, parse.GetValue(valEvery), start.Companions);
+            if (root)
+                RunLoop(run, total, budget, parse.GetValue(lr), parse.GetValue(warmup), parse.GetValue(saveEvery), outDir, checkpoint,
+                    validation, parse.GetValue(valEvery), start.Companions);
+            else
+                RunLoop(run, total, budget, parse.GetValue(lr), parse.GetValue(warmup), saveEvery: 0, outDir: null, checkpoint: null, validation: null, valEvery: 0, companions: []);
             return 0;
-        });
-        return cmd;
+        }
     }
 
-    private static void RunLoop(TrainingRun run, int total, double? budget, double lr, int warmup, int saveEvery, string outDir, string checkpoint,
+    /// <summary>
+    /// Steps until <paramref name="total"/> steps or the time budget. On rank 0 (<paramref name="outDir"/> given) it
+    /// also logs, validates and checkpoints; the other ranks of a job pass null and only step. Rank 0's clock
+    /// decides when a time-budgeted run stops and how long its schedule is, broadcast so every rank agrees.
+    /// </summary>
+    private static void RunLoop(TrainingRun run, int total, double? budget, double lr, int warmup, int saveEvery, string? outDir, string? checkpoint,
         ZeroShotValidation? validation, int valEvery, IReadOnlyList<string> companions)
     {
-        var metricsPath = Path.Combine(outDir, "metrics.jsonl");
+        var job = run.Trainer.Collective;
+        var metricsPath = outDir is null ? null : Path.Combine(outDir, "metrics.jsonl");
         var accuracy = new List<(long Step, double Top1)>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         long startStep = run.Progress.Step;
         // The schedule of a time-budgeted run is sized from the rate of steps 3..10 (after JIT warm-up).
         const int calibrationStart = 2, calibrationEnd = 10;
         double calibrationClock = 0;
-        using (var metrics = new StreamWriter(metricsPath, append: true))
+        using (var metrics = metricsPath is null ? null : new StreamWriter(metricsPath, append: true))
         {
             void Validate(long step)
             {
-                if (validation is null) return;
+                if (validation is null || metrics is null) return;
                 double top1 = validation.Top1(run.Trainer.Model, run.Trainer.Context);
                 accuracy.Add((step, top1));
                 metrics.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { step, zeroshot_top1 = top1, validation_images = validation.Count }));
@@ -162,9 +199,9 @@ internal static class TrainCommand
             }
             while (run.Progress.Step < total)
             {
-                if (budget is { } b && clock.Elapsed.TotalSeconds >= b) break;
+                if (budget is { } b && job.Broadcast(clock.Elapsed.TotalSeconds >= b)) break;
                 var m = run.Next();
-                metrics.WriteLine(TrainingLog.JsonLine(m));
+                metrics?.WriteLine(TrainingLog.JsonLine(m));
                 if (m.Step - startStep == calibrationStart) calibrationClock = clock.Elapsed.TotalSeconds;
                 long sinceCalibration = m.Step - startStep - calibrationEnd;
                 if (budget is { } limit && sinceCalibration >= 0 && sinceCalibration % 20 == 0)
@@ -173,14 +210,15 @@ internal static class TrainCommand
                     // included, so it ends as the budget does even when the machine's load changes.
                     double secondsPerStep = (clock.Elapsed.TotalSeconds - calibrationClock) / (m.Step - startStep - calibrationStart);
                     if (validation is not null && sinceCalibration == 0) secondsPerStep *= 1.05;
-                    int estimate = (int)Math.Max(m.Step + 1, m.Step + (limit - clock.Elapsed.TotalSeconds) / secondsPerStep);
+                    int estimate = job.Broadcast((int)Math.Max(m.Step + 1, m.Step + (limit - clock.Elapsed.TotalSeconds) / secondsPerStep));
                     if (sinceCalibration == 0 || Math.Abs(estimate - total) > Math.Max(2, total / 50))
                     {
                         total = estimate;
                         run.Trainer.Reschedule(new CosineSchedule(lr, Math.Min(warmup, Math.Max(1, total / 10)), total));
-                        if (sinceCalibration == 0) Console.WriteLine($"time budget {limit:F0} s: about {total} steps");
+                        if (sinceCalibration == 0 && metrics is not null) Console.WriteLine($"time budget {limit:F0} s: about {total} steps");
                     }
                 }
+                if (metrics is null) continue;
                 double perStep = clock.Elapsed.TotalSeconds / (m.Step - startStep);
                 var eta = TimeSpan.FromSeconds(perStep * (total - m.Step));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -188,14 +226,15 @@ internal static class TrainCommand
                 if (saveEvery > 0 && m.Step % saveEvery == 0 && m.Step < total)
                 {
                     metrics.Flush();
-                    TrainingCheckpoint.Save(checkpoint, run.Trainer, run.Progress, SaveStage, companions);
+                    TrainingCheckpoint.Save(checkpoint!, run.Trainer, run.Progress, SaveStage, companions);
                 }
                 if (valEvery > 0 && m.Step % valEvery == 0) Validate(m.Step);
             }
             if (accuracy.Count == 0 || accuracy[^1].Step != run.Progress.Step) Validate(run.Progress.Step);
         }
-        TrainingCheckpoint.Save(checkpoint, run.Trainer, run.Progress, SaveStage, companions);
-        File.WriteAllText(Path.Combine(outDir, "loss.svg"), TrainingLog.LossSvg(TrainingLog.ReadLosses(metricsPath)));
+        if (outDir is null) return;
+        TrainingCheckpoint.Save(checkpoint!, run.Trainer, run.Progress, SaveStage, companions);
+        File.WriteAllText(Path.Combine(outDir, "loss.svg"), TrainingLog.LossSvg(TrainingLog.ReadLosses(metricsPath!)));
         if (accuracy.Count > 0)
             File.WriteAllText(Path.Combine(outDir, "accuracy.svg"), TrainingLog.LossSvg(accuracy, "zero-shot top-1 (validation)"));
         string loads = run.Trainer.Model is SiglipModel ? "a Hugging Face SigLIP directory: --model it" : "model.safetensors loads like any checkpoint";

@@ -27,6 +27,16 @@ public sealed class NaFlexPreprocessor
                 _lut[c * 256 + v] = ((float)(v * (1.0 / 255.0)) - mean[c]) / std[c];
     }
 
+    /// <summary>Reads a Hugging Face Siglip2ImageProcessor <c>preprocessor_config.json</c> (patch_size, max_num_patches, resample, image_mean, image_std).</summary>
+    /// <exception cref="InvalidDataException">Not valid JSON, or a value this preprocessor cannot honour (the message names the file and key).</exception>
+    public static NaFlexPreprocessor FromHuggingFace(string preprocessorConfigJsonPath)
+    {
+        System.Text.Json.JsonDocument doc;
+        try { doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(preprocessorConfigJsonPath)); }
+        catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{preprocessorConfigJsonPath}: not valid JSON ({e.Message})", e); }
+        using (doc) return HuggingFaceConfigReader.ReadNaFlex(doc.RootElement, preprocessorConfigJsonPath);
+    }
+
     /// <summary>
     /// The target (height, width) for an image: the binary search over a scale in [eps/10, 100] of
     /// get_image_size_for_max_num_patches (eps 1e-5), each side ceil(side·scale / P)·P, at least P.

@@ -50,9 +50,9 @@ public static class Resampler
         {
             case PixelMode.LA or PixelMode.Rgba:
             {
-                var pre = (byte[])source.Pixels.Clone();
-                AlphaPremultiplier.Premultiply(pre, bpp);
-                var result = Convolve(pre, source.Width, source.Height, bpp, wide: false, width, height, filter, x, y, w, h);
+                // Premultiplied as the passes read the source (a band of rows, or the window's columns), never
+                // as a copy of the whole image: a large RGBA photo costs its own pixels and little more.
+                var result = Convolve(source.Pixels, source.Width, source.Height, bpp, wide: false, width, height, filter, x, y, w, h, premultiplied: true);
                 AlphaPremultiplier.Unpremultiply(result, bpp);
                 return Derived(source, source.Mode, w, h, result);
             }
@@ -76,10 +76,12 @@ public static class Resampler
 
     /// <summary>
     /// Pillow's two-pass <c>ImagingResampleInner</c> restricted to an output window. <paramref name="wide"/>
-    /// selects the "I" (int32, double weights) kernels instead of the 8-bit fixed-point ones.
+    /// selects the "I" (int32, double weights) kernels instead of the 8-bit fixed-point ones;
+    /// <paramref name="premultiplied"/> convolves the alpha-premultiplied source (8-bit pixels whose last byte
+    /// is alpha) without modifying <paramref name="src"/>.
     /// </summary>
     private static byte[] Convolve(byte[] src, int srcW, int srcH, int bpp, bool wide, int outW, int outH,
-        ResampleFilter filter, int x, int y, int w, int h)
+        ResampleFilter filter, int x, int y, int w, int h, bool premultiplied = false)
     {
         bool needH = outW != srcW, needV = outH != srcH;
         var vert = new ResampleCoefficients(srcH, 0f, srcH, outH, filter);
@@ -89,7 +91,13 @@ public static class Resampler
         {
             // Vertical pass straight from the source columns [x, x + w).
             if (wide) ResampleKernels.VerticalInt(result, src, srcW, x, w, 0, vert, y, h);
-            else ResampleKernels.Vertical8(result, src, srcW * bpp, x * bpp, w * bpp, 0, vert, y, h);
+            else if (!premultiplied) ResampleKernels.Vertical8(result, src, srcW * bpp, x * bpp, w * bpp, 0, vert, y, h);
+            else
+            {
+                var (top, bottom) = RowsRead(vert, y, h);
+                var columns = PremultipliedWindow(src, srcW, bpp, x, w, top, bottom);
+                ResampleKernels.Vertical8(result, columns, w * bpp, 0, w * bpp, top, vert, y, h);
+            }
             return result;
         }
 
@@ -97,17 +105,11 @@ public static class Resampler
         if (!needV)
         {
             if (wide) ResampleKernels.HorizontalInt(result, src, srcW, y, h, horiz, x, w);
-            else ResampleKernels.Horizontal8(result, src, srcW, bpp, y, h, horiz, x, w);
+            else Horizontal8(result, src, srcW, bpp, y, h, horiz, x, w, premultiplied);
             return result;
         }
 
-        // Rows of the source the window's vertical filters read.
-        int first = vert.Start[y], last = vert.Start[y + h - 1] + vert.Count[y + h - 1];
-        for (int j = y; j < y + h; j++)
-        {
-            first = Math.Min(first, vert.Start[j]);
-            last = Math.Max(last, vert.Start[j] + vert.Count[j]);
-        }
+        var (first, last) = RowsRead(vert, y, h);
         int tempRows = Math.Max(last - first, 0);
         var temp = new byte[(long)tempRows * w * bpp];
         if (wide)
@@ -117,10 +119,60 @@ public static class Resampler
         }
         else
         {
-            ResampleKernels.Horizontal8(temp, src, srcW, bpp, first, tempRows, horiz, x, w);
+            Horizontal8(temp, src, srcW, bpp, first, tempRows, horiz, x, w, premultiplied);
             ResampleKernels.Vertical8(result, temp, w * bpp, 0, w * bpp, first, vert, y, h);
         }
         return result;
+    }
+
+    /// <summary>Rows [first, last) of the source that the vertical filters of output rows [y, y + h) read.</summary>
+    private static (int First, int Last) RowsRead(ResampleCoefficients vert, int y, int h)
+    {
+        int first = vert.Start[y], last = vert.Start[y + h - 1] + vert.Count[y + h - 1];
+        for (int j = y; j < y + h; j++)
+        {
+            first = Math.Min(first, vert.Start[j]);
+            last = Math.Max(last, vert.Start[j] + vert.Count[j]);
+        }
+        return (first, last);
+    }
+
+    /// <summary>Bytes of source rows premultiplied at once by the horizontal pass.</summary>
+    private const int PremultiplyBandBytes = 256 << 10;
+
+    /// <summary>
+    /// <see cref="ResampleKernels.Horizontal8"/> over source rows [rowStart, rowStart + rows); with
+    /// <paramref name="premultiplied"/>, each band of rows is copied and premultiplied first.
+    /// </summary>
+    private static void Horizontal8(Span<byte> dst, byte[] src, int srcW, int bpp, int rowStart, int rows,
+        ResampleCoefficients horiz, int x, int w, bool premultiplied)
+    {
+        if (!premultiplied)
+        {
+            ResampleKernels.Horizontal8(dst, src, srcW, bpp, rowStart, rows, horiz, x, w);
+            return;
+        }
+        int stride = srcW * bpp, band = Math.Max(1, PremultiplyBandBytes / stride);
+        var scratch = new byte[(long)Math.Min(band, rows) * stride];
+        for (int r = 0; r < rows; r += band)
+        {
+            int n = Math.Min(band, rows - r);
+            var rowsIn = scratch.AsSpan(0, n * stride);
+            src.AsSpan((rowStart + r) * stride, n * stride).CopyTo(rowsIn);
+            AlphaPremultiplier.Premultiply(rowsIn, bpp);
+            ResampleKernels.Horizontal8(dst[(r * w * bpp)..], rowsIn, srcW, bpp, 0, n, horiz, x, w);
+        }
+    }
+
+    /// <summary>Columns [x, x + w) of source rows [first, last), packed and premultiplied.</summary>
+    private static byte[] PremultipliedWindow(byte[] src, int srcW, int bpp, int x, int w, int first, int last)
+    {
+        int rowBytes = w * bpp;
+        var window = new byte[(long)(last - first) * rowBytes];
+        for (int q = first; q < last; q++)
+            src.AsSpan((q * srcW + x) * bpp, rowBytes).CopyTo(window.AsSpan((q - first) * rowBytes));
+        AlphaPremultiplier.Premultiply(window, bpp);
+        return window;
     }
 
     /// <summary>The <paramref name="w"/> × <paramref name="h"/> window at (<paramref name="x"/>, <paramref name="y"/>), copied (Pillow's crop inside the image).</summary>

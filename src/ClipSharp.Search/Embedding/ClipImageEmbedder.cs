@@ -12,7 +12,6 @@ namespace ClipSharp.Search.Embedding;
 public sealed class ClipImageEmbedder : IEmbeddingSource
 {
     private readonly ClipPipeline _pipeline;
-    private readonly Preprocessor _preprocessor;
 
     /// <param name="pipeline">The model, its preprocessing and its compute context.</param>
     /// <param name="modelId">
@@ -22,7 +21,6 @@ public sealed class ClipImageEmbedder : IEmbeddingSource
     public ClipImageEmbedder(ClipPipeline pipeline, string? modelId = null)
     {
         _pipeline = pipeline;
-        _preprocessor = new Preprocessor(pipeline.ImageConfig);
         ModelId = modelId ?? pipeline.ModelId;
     }
 
@@ -41,20 +39,14 @@ public sealed class ClipImageEmbedder : IEmbeddingSource
     /// </summary>
     public PreparedImage Prepare(byte[] contents, string path, ImageDecodeLimits? limits)
     {
-        var data = new float[_preprocessor.OutputLength];
-        var (w, h) = _pipeline.Prepare(contents, path, applyExifOrientation: true, _preprocessor, data, limits);
-        return new PreparedImage(w, h, data);
+        var p = _pipeline.PrepareImage(contents, path, applyExifOrientation: true, limits);
+        return new PreparedImage(p.Width, p.Height, p.Data, p.GridHeight, p.GridWidth);
     }
 
     public float[][] EmbedBatch(IReadOnlyList<PreparedImage> images, CancellationToken cancellationToken)
     {
-        int r = _preprocessor.OutputSize, len = _preprocessor.OutputLength;
-        var pixels = new Tensor(images.Count, 3, r, r);
-        for (int i = 0; i < images.Count; i++) images[i].Data.CopyTo(pixels.Span.Slice(i * len, len));
         cancellationToken.ThrowIfCancellationRequested();
-        var features = _pipeline.Encoder.EncodeImage(_pipeline.Context, pixels);
-        int e = features.Shape[1];
-        return Enumerable.Range(0, images.Count).Select(i => features.Span.Slice(i * e, e).ToArray()).ToArray();
+        return _pipeline.EncodePixels(images.Select(i => new ImagePixels(i.Data, i.Width, i.Height, i.GridHeight, i.GridWidth)).ToArray());
     }
 
     /// <summary>A text query's embedding (normalised); texts over the context length are truncated.</summary>

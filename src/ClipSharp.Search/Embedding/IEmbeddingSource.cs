@@ -6,8 +6,10 @@ namespace ClipSharp.Search.Embedding;
 /// </summary>
 /// <param name="Width">Width of the decoded image before preprocessing (stored in the index).</param>
 /// <param name="Height">Height of the decoded image before preprocessing.</param>
-/// <param name="Data">Model input; its layout is private to the source (CLIP: (3, R, R) float CHW).</param>
-public sealed record PreparedImage(int Width, int Height, float[] Data);
+/// <param name="Data">Model input; its layout is private to the source (CLIP: (3, R, R) float CHW; SigLIP 2 NaFlex: patches).</param>
+/// <param name="GridHeight">NaFlex only: the patch grid's rows (0 for fixed-resolution models).</param>
+/// <param name="GridWidth">NaFlex only: the patch grid's columns.</param>
+public sealed record PreparedImage(int Width, int Height, float[] Data, int GridHeight = 0, int GridWidth = 0);
 
 /// <summary>
 /// What folder indexing needs from an image model, split in two stages so decoding pipelines with

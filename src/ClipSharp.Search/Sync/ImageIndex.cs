@@ -228,6 +228,25 @@ public sealed class ImageIndex : ISearchableIndex
         lock (_gate) return _store.GetMeta("model_id") is { } m ? _store.GetEmbedding(id, m) : null;
     }
 
+    public IndexedImage? GetIndexed(long id, bool withEmbedding)
+    {
+        lock (_gate)
+        {
+            if (_store.GetImage(id) is not { } r || _store.GetMeta("model_id") is not { } model) return null;
+            var embedding = _store.GetEmbedding(id, model);
+            if (embedding is null) return null;
+            return new IndexedImage(r.Id, r.Path, FullPath(r.Path), r.Width, r.Height, withEmbedding ? embedding : null);
+        }
+    }
+
+    public IEnumerable<IndexedImage> ListIndexed(bool withEmbedding)
+    {
+        List<ImageRecord> images;
+        lock (_gate) images = _store.LoadImages();
+        foreach (var r in images.OrderBy(r => r.Id))
+            if (GetIndexed(r.Id, withEmbedding) is { } image) yield return image;
+    }
+
     /// <summary>Runs SQLite's integrity checks plus "every image has an embedding"; "ok" when sound.</summary>
     public string CheckIntegrity()
     {

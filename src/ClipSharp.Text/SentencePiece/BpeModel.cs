@@ -14,10 +14,10 @@ internal sealed class BpeModel
     private readonly ByteTrie? _userDefined;
     private readonly float[] _scores;
 
-    private struct Symbol { public int Start, Length, Prev, Next; public bool Freeze; }
+    private struct Symbol { public int Start, Length, Prev, Next, Node; public bool Freeze; }   // Node: the trie node its bytes reach, or -1
 
     [ThreadStatic] private static Symbol[]? t_symbols;
-    [ThreadStatic] private static PriorityQueue<(int Left, int Right, int Size), (float Score, int Left)>? t_agenda;
+    [ThreadStatic] private static PriorityQueue<(int Left, int Right, int Size, int Node), (float Score, int Left)>? t_agenda;
 
     private sealed class AgendaOrder : IComparer<(float Score, int Left)>
     {
@@ -37,11 +37,11 @@ internal sealed class BpeModel
         if (uds.Count > 0) _userDefined = new ByteTrie(uds);
     }
 
-    private int Lookup(ReadOnlySpan<byte> s)
+    /// <summary>The trie node reached from <paramref name="node"/> along <paramref name="s"/>, or -1.</summary>
+    private int Walk(int node, ReadOnlySpan<byte> s)
     {
-        int node = 0;
-        foreach (byte b in s) { node = _pieces.Next(node, b); if (node < 0) return -1; }
-        return _pieces.Value(node);
+        foreach (byte b in s) { if (node < 0) return -1; node = _pieces.Next(node, b); }
+        return node;
     }
 
     /// <summary>Appends (start, length, id) with id −1 where the symbol is not a piece.</summary>
@@ -56,12 +56,12 @@ internal sealed class BpeModel
             int len = 0; bool freeze = false;
             if (_userDefined != null) { len = _userDefined.LongestPrefix(s[pos..], out _); freeze = len > 0; }
             if (len == 0) len = Math.Min(s.Length - pos, Normalizer.OneCharLen(s[pos]));
-            sym[count] = new Symbol { Start = pos, Length = len, Prev = count - 1, Freeze = freeze };
+            sym[count] = new Symbol { Start = pos, Length = len, Prev = count - 1, Freeze = freeze, Node = Walk(0, s.Slice(pos, len)) };
             pos += len;
             sym[count].Next = pos >= s.Length ? -1 : count + 1;
             count++;
         }
-        var agenda = t_agenda ??= new PriorityQueue<(int, int, int), (float, int)>(AgendaOrder.Instance);
+        var agenda = t_agenda ??= new PriorityQueue<(int, int, int, int), (float, int)>(AgendaOrder.Instance);
         agenda.Clear();
         for (int i = 1; i < count; i++) MaybeAdd(s, sym, agenda, i - 1, i);
         while (agenda.TryDequeue(out var top, out _))
@@ -70,6 +70,7 @@ internal sealed class BpeModel
             ref var r = ref sym[top.Right];
             if (l.Length == 0 || r.Length == 0 || l.Length + r.Length != top.Size) continue;
             l.Length += r.Length;
+            l.Node = top.Node;
             l.Next = r.Next;
             if (r.Next >= 0) sym[r.Next].Prev = top.Left;
             r.Length = 0;
@@ -77,15 +78,16 @@ internal sealed class BpeModel
             MaybeAdd(s, sym, agenda, top.Left, l.Next);
         }
         for (int i = 0; i != -1; i = sym[i].Next)
-            output.Add((sym[i].Start, sym[i].Length, Lookup(s.Slice(sym[i].Start, sym[i].Length))));
+            output.Add((sym[i].Start, sym[i].Length, sym[i].Node < 0 ? -1 : _pieces.Value(sym[i].Node)));
     }
 
-    private void MaybeAdd(ReadOnlySpan<byte> s, Symbol[] sym, PriorityQueue<(int, int, int), (float, int)> agenda, int left, int right)
+    private void MaybeAdd(ReadOnlySpan<byte> s, Symbol[] sym, PriorityQueue<(int, int, int, int), (float, int)> agenda, int left, int right)
     {
         if (left == -1 || right == -1 || sym[left].Freeze || sym[right].Freeze) return;
-        int size = sym[left].Length + sym[right].Length;
-        int id = Lookup(s.Slice(sym[left].Start, size));
+        // The pair's bytes are the left symbol's (already walked to its node) followed by the right's.
+        int node = Walk(sym[left].Node, s.Slice(sym[right].Start, sym[right].Length));
+        int id = node < 0 ? -1 : _pieces.Value(node);
         if (id < 0) return;
-        agenda.Enqueue((left, right, size), (_scores[id], left));
+        agenda.Enqueue((left, right, sym[left].Length + sym[right].Length, node), (_scores[id], left));
     }
 }

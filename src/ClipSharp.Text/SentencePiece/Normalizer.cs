@@ -43,6 +43,14 @@ public sealed class Normalizer
     /// <summary>Appends the normalised form of <paramref name="input"/> to <paramref name="output"/>.</summary>
     public void Normalize(ReadOnlySpan<byte> input, List<byte> output)
     {
+        var b = new ByteBuilder(input.Length * 2 + 8);
+        Normalize(input, b);
+        output.AddRange(b.AsSpan());
+    }
+
+    /// <summary>Appends the normalised form of <paramref name="input"/> to <paramref name="output"/>.</summary>
+    internal void Normalize(ReadOnlySpan<byte> input, ByteBuilder output)
+    {
         if (input.IsEmpty) return;
         ReadOnlySpan<byte> space = _spec.EscapeWhitespaces ? SpaceSymbol : " "u8;
         if (_spec.RemoveExtraWhitespaces)
@@ -56,7 +64,7 @@ public sealed class Normalizer
         }
         if (input.IsEmpty) return;
         int start = output.Count;
-        if (_spec.AddDummyPrefix && !_suffix) Append(output, space);
+        if (_spec.AddDummyPrefix && !_suffix) output.Append(space);
         bool prevSpace = _spec.RemoveExtraWhitespaces;
         while (!input.IsEmpty)
         {
@@ -64,11 +72,13 @@ public sealed class Normalizer
             if (prevSpace) while (!sp.IsEmpty && sp[0] == (byte)' ') sp = sp[1..];
             if (!sp.IsEmpty)
             {
-                foreach (byte b in sp)
-                {
-                    if (_spec.EscapeWhitespaces && b == (byte)' ') Append(output, SpaceSymbol);
-                    else output.Add(b);
-                }
+                if (!_spec.EscapeWhitespaces || sp.IndexOf((byte)' ') < 0) output.Append(sp);
+                else
+                    foreach (byte b in sp)
+                    {
+                        if (b == (byte)' ') output.Append(SpaceSymbol);
+                        else output.Add(b);
+                    }
                 prevSpace = sp[^1] == (byte)' ';
             }
             input = input[consumed..];
@@ -76,18 +86,10 @@ public sealed class Normalizer
         }
         if (_spec.RemoveExtraWhitespaces)
         {
-            while (output.Count - start >= space.Length && EndsWith(output, space)) output.RemoveRange(output.Count - space.Length, space.Length);
+            while (output.Count - start >= space.Length && output.AsSpan().EndsWith(space)) output.Count -= space.Length;
         }
-        if (_suffix && _spec.AddDummyPrefix) Append(output, space);
+        if (_suffix && _spec.AddDummyPrefix) output.Append(space);
     }
-
-    private static bool EndsWith(List<byte> o, ReadOnlySpan<byte> s)
-    {
-        for (int i = 0; i < s.Length; i++) if (o[o.Count - s.Length + i] != s[i]) return false;
-        return true;
-    }
-
-    private static void Append(List<byte> o, ReadOnlySpan<byte> s) { foreach (byte b in s) o.Add(b); }
 
     /// <summary>sentencepiece's NormalizePrefix: bytes consumed and their replacement.</summary>
     private int Prefix(ReadOnlySpan<byte> input, out ReadOnlySpan<byte> replacement)
@@ -137,4 +139,29 @@ public sealed class Normalizer
     }
 
     private static uint Offset(uint unit) => (unit >> 10) << (int)((unit & (1u << 9)) >> 6);
+}
+
+/// <summary>A growable byte buffer (the normaliser's output), reused per thread.</summary>
+internal sealed class ByteBuilder(int capacity = 256)
+{
+    private byte[] _buffer = new byte[Math.Max(16, capacity)];
+
+    public int Count { get; set; }
+
+    public ReadOnlySpan<byte> AsSpan() => _buffer.AsSpan(0, Count);
+
+    public void Clear() => Count = 0;
+
+    public void Add(byte b)
+    {
+        if (Count == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
+        _buffer[Count++] = b;
+    }
+
+    public void Append(ReadOnlySpan<byte> s)
+    {
+        if (Count + s.Length > _buffer.Length) Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, Count + s.Length));
+        s.CopyTo(_buffer.AsSpan(Count));
+        Count += s.Length;
+    }
 }

@@ -17,7 +17,7 @@ public sealed class SentencePieceProcessor
     private readonly int[] _byteIds = new int[256];
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
 
-    [ThreadStatic] private static List<byte>? t_normalized;
+    [ThreadStatic] private static ByteBuilder? t_normalized;
     [ThreadStatic] private static List<(int, int, int)>? t_segments;
 
     public ModelProto Model { get; }
@@ -96,10 +96,10 @@ public sealed class SentencePieceProcessor
         try
         {
             int n = Encoding.UTF8.GetBytes(text, utf8);
-            var norm = t_normalized ??= new List<byte>(256);
+            var norm = t_normalized ??= new ByteBuilder();
             norm.Clear();
             _normalizer.Normalize(utf8[..n], norm);
-            var s = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(norm);
+            var s = norm.AsSpan();
             var segs = t_segments ??= new List<(int, int, int)>(128);
             segs.Clear();
             if (_unigram != null) _unigram.Encode(s, segs); else _bpe!.Encode(s, segs);

@@ -1,3 +1,4 @@
+using ClipSharp.Distributed;
 using ClipSharp.Models;
 using ClipSharp.Tensors;
 using ClipSharp.Tensors.Autograd;
@@ -38,9 +39,10 @@ public readonly record struct StepResult(double Loss, double LearningRate, doubl
 /// <summary>
 /// Trains a two-tower model (<see cref="ClipModel"/>, <see cref="Models.Siglip.SiglipModel"/>) on image–text
 /// pairs: forward on a tape, contrastive loss, backward, optional clipping, AdamW, then (CLIP loss)
-/// logit_scale clamped to [0, ln 100].
+/// logit_scale clamped to [0, ln 100]. With a <see cref="Collective"/> of more than one rank, each rank steps
+/// on its shard of a global batch (ClipTrainer.DataParallel.cs).
 /// </summary>
-public sealed class ClipTrainer
+public sealed partial class ClipTrainer
 {
     public const double MaxLogitScale = 4.605170185988092;  // ln 100
 
@@ -66,11 +68,22 @@ public sealed class ClipTrainer
     /// <summary>True when <see cref="LogitBias"/> is the trainer's (CLIP trained with the sigmoid loss), not a model parameter; checkpoints keep it with the optimiser state.</summary>
     public bool OwnsLogitBias { get; }
 
-    public ClipTrainer(ITrainableEncoder model, TrainingOptions? options = null, ComputeContext? context = null)
+    /// <summary>The ranks this trainer shares each global batch with (<see cref="SingleProcess"/> by default).</summary>
+    public ICollective Collective { get; }
+
+    /// <param name="model">The model to train (its parameters change in place).</param>
+    /// <param name="options">Loss, optimiser, schedule, chunks, freezing (defaults: <see cref="TrainingOptions"/>).</param>
+    /// <param name="context">Threads and instruction set for the kernels.</param>
+    /// <param name="collective">
+    /// The ranks of a data-parallel job: every rank builds its trainer on the same model and options and
+    /// passes its own shard of each global batch to <see cref="Step"/>. Null: one process.
+    /// </param>
+    public ClipTrainer(ITrainableEncoder model, TrainingOptions? options = null, ComputeContext? context = null, ICollective? collective = null)
     {
         Model = model;
         Options = options ?? new TrainingOptions();
         Context = context ?? ComputeContext.Default;
+        Collective = collective ?? SingleProcess.Instance;
         if (Options.Chunks < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Chunks, "Chunks must be at least 1");
         var trainable = Freezing.Trainable(model, Options.Freeze).ToList();
         if (Options.Loss == LossKind.SigLip)
@@ -98,7 +111,7 @@ public sealed class ClipTrainer
     public double CurrentLearningRate => Options.Schedule?.At(Optimizer.StepCount) ?? Options.Optimizer.LearningRate;
 
     /// <summary>Computes gradients for the batch, clips, steps the optimiser and clamps logit_scale.</summary>
-    /// <param name="pixels">(N, 3, R, R) preprocessed images.</param>
+    /// <param name="pixels">(N, 3, R, R) preprocessed images (with several ranks: this rank's shard of the global batch).</param>
     /// <param name="tokens">(N, L) token ids, row n paired with image n.</param>
     public StepResult Step(Tensor pixels, int[] tokens)
     {
@@ -110,14 +123,17 @@ public sealed class ClipTrainer
             double coef = max / (norm + 1e-6);
             if (coef < 1) Gradients.Scale((float)coef);
         }
-        if (_sparseTokenEmbedding) Optimizer.MarkRows(Model.TokenEmbedding, tokens);   // only looked-up rows have a gradient
+        if (_sparseTokenEmbedding) Optimizer.MarkRows(Model.TokenEmbedding, _globalTokens ?? tokens);   // only looked-up rows have a gradient
         Optimizer.Step(lr);
         if (Options.Loss == LossKind.Clip)
             Model.LogitScale.Span[0] = Math.Clamp(Model.LogitScale.Span[0], 0f, (float)MaxLogitScale);
         return new StepResult(loss, lr, norm);
     }
 
-    /// <summary>Zeroes the gradients and fills them for this batch; returns the loss (BatchNorm in training mode).</summary>
+    /// <summary>
+    /// Zeroes the gradients and fills them for this batch; returns the loss (BatchNorm in training mode).
+    /// With several ranks: the loss over the global batch and the gradient summed over the ranks, the same on every rank.
+    /// </summary>
     public double ComputeGradients(Tensor pixels, int[] tokens)
     {
         int n = pixels.Shape[0];
@@ -125,10 +141,14 @@ public sealed class ClipTrainer
         if (tokens.Length != n * l) throw new ArgumentException($"{n} images but {tokens.Length / Math.Max(1, l)} token rows of {l}");
         Gradients.Zero();
         int chunks = Math.Min(Options.Chunks, n);
+        if (Collective.Size > 1) return DataParallel(pixels, tokens, n, chunks);
         return chunks == 1 ? FullBatch(pixels, tokens, n) : GradientCaching(pixels, tokens, n, chunks);
     }
 
-    /// <summary>Evaluates the loss without keeping activations or touching gradients or BatchNorm statistics.</summary>
+    /// <summary>
+    /// Evaluates the loss without keeping activations or touching gradients or BatchNorm statistics
+    /// (over the given pairs only: no exchange with other ranks).
+    /// </summary>
     public double Loss(Tensor pixels, int[] tokens)
     {
         var tape = new Tape(Context, Gradients, record: false) { UpdateRunningStatistics = false };
@@ -157,7 +177,7 @@ public sealed class ClipTrainer
     private double GradientCaching(Tensor pixels, int[] tokens, int n, int chunks)
     {
         int l = Model.ContextLength, e = Model.EmbedDim;
-        var bounds = Enumerable.Range(0, chunks + 1).Select(k => (int)((long)k * n / chunks)).ToArray();
+        var bounds = ChunkBounds(n, chunks);
         var imageAll = new Tensor(n, e);
         var textAll = new Tensor(n, e);
         var values = new Tape(Context, Gradients, record: false);
@@ -188,6 +208,9 @@ public sealed class ClipTrainer
         }
         return loss.Data[0];
     }
+
+    /// <summary>Start of each of <paramref name="chunks"/> near-equal chunks of <paramref name="n"/> rows, and n at the end.</summary>
+    private static int[] ChunkBounds(int n, int chunks) => Enumerable.Range(0, chunks + 1).Select(k => (int)((long)k * n / chunks)).ToArray();
 
     private Variable LossOf(Tape tape, Variable image, Variable text) => Options.Loss switch
     {

@@ -14,9 +14,12 @@ public sealed record StepMetrics(long Step, int Epoch, double Loss, double Learn
 /// threads, tokenises captions (truncated to the context) and steps. The next batch is assembled in the
 /// background while the current step computes. A pair whose image fails to decode is reported through
 /// <see cref="Skipped"/> and replaced by the next one. <see cref="Progress"/> (step, epoch, pairs consumed,
-/// seed) is all a checkpoint needs to resume exactly.
+/// seed) is all a checkpoint needs to resume exactly. With a trainer of several ranks, every rank runs a
+/// TrainingRun over the same source with the same global batch size and prepares only its shard of each
+/// batch (TrainingRun.Sharded.cs); Progress then describes the global batch order, so a checkpoint resumes
+/// with any number of ranks.
 /// </summary>
-public sealed class TrainingRun : IDisposable
+public sealed partial class TrainingRun : IDisposable
 {
     private readonly IPairSource _source;
     private readonly Preprocessor _preprocessor;
@@ -28,7 +31,10 @@ public sealed class TrainingRun : IDisposable
     private Task<Prepared>? _next;
 
     public ClipTrainer Trainer { get; }
+    /// <summary>Pairs per step over all ranks (the contrastive batch).</summary>
     public int BatchSize { get; }
+    /// <summary>Pairs per step on this rank: BatchSize / the trainer's rank count.</summary>
+    public int LocalBatchSize => BatchSize / Trainer.Collective.Size;
     public TrainingProgress Progress { get; private set; }
 
     /// <summary>Receives "NAME: reason" for each pair skipped because its image could not be read.</summary>
@@ -48,8 +54,11 @@ public sealed class TrainingRun : IDisposable
         if (preprocessor.OutputSize != trainer.Model.ImageSize)
             throw new ArgumentException($"preprocessor makes {preprocessor.OutputSize}px images, the model expects {trainer.Model.ImageSize}px");
         (Trainer, _source, _preprocessor, _tokenizer, BatchSize, _augmentation) = (trainer, source, preprocessor, tokenizer, batchSize, augmentation);
+        if (batchSize % trainer.Collective.Size != 0)
+            throw new ArgumentException($"batch size {batchSize} is not divisible by the {trainer.Collective.Size} ranks of the job", nameof(batchSize));
         _workers = Math.Max(1, trainer.Context.Threads);
         Progress = resumeFrom ?? new TrainingProgress(0, 0, 0, seed);
+        if (trainer.Collective.Size > 1) Progress = BroadcastProgress(Progress);   // rank 0's position (and seed) everywhere
     }
 
     /// <summary>Batches per epoch (fewer when pairs are skipped).</summary>
@@ -59,8 +68,11 @@ public sealed class TrainingRun : IDisposable
     public StepMetrics Next()
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var batch = (_next ?? Task.FromResult(Prepare(Progress.Epoch, Progress.Position))).GetAwaiter().GetResult();
-        _next = Task.Run(() => Prepare(batch.Epoch, batch.Position));
+        bool sharded = Trainer.Collective.Size > 1;
+        Func<int, int, Prepared> prepare = sharded ? PrepareShard : Prepare;
+        var batch = (_next ?? Task.FromResult(prepare(Progress.Epoch, Progress.Position))).GetAwaiter().GetResult();
+        if (sharded) batch = Agree(batch);
+        _next = Task.Run(() => prepare(batch.Epoch, batch.Position));
         var result = Trainer.Step(batch.Pixels, batch.Tokens);
         double seconds = started.Elapsed.TotalSeconds;
         Progress = Progress with { Step = Progress.Step + 1, Epoch = batch.Epoch, Position = batch.Position };
@@ -75,7 +87,8 @@ public sealed class TrainingRun : IDisposable
     }
 
     /// <summary>A batch ready to step on, and the (epoch, position) just after its last pair.</summary>
-    private sealed record Prepared(Tensor Pixels, int[] Tokens, int Epoch, int Position);
+    /// <remarks>For a shard, <see cref="Attempt"/> holds what agreeing with the other ranks needs (null when final).</remarks>
+    private sealed record Prepared(Tensor Pixels, int[] Tokens, int Epoch, int Position, ShardAttempt? Attempt = null);
 
     /// <summary>Assembles the batch that starts at (epoch, position), moving to the next epoch when this one runs out.</summary>
     private Prepared Prepare(int epoch, int position)
@@ -95,24 +108,9 @@ public sealed class TrainingRun : IDisposable
                 while (pending.Count < BatchSize - filled && TryRead(epoch, position, out var pair))
                     pending.Add((pair, position++));
                 if (pending.Count == 0) break;
-                var rows = new float[pending.Count][];
-                Parallel.For(0, pending.Count, new ParallelOptions { MaxDegreeOfParallelism = _workers }, k =>
-                {
-                    var (pair, at) = pending[k];
-                    try
-                    {
-                        var image = pair.Decode();
-                        if (_augmentation is not null)
-                            image = _augmentation.Apply(image, size, DataOrder.Mix(Progress.Seed ^ DataOrder.Mix(((ulong)epoch << 32) | (uint)at)));
-                        var row = new float[per];
-                        _preprocessor.Preprocess(image, row);
-                        rows[k] = row;
-                    }
-                    catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or UnauthorizedAccessException)
-                    {
-                        Skipped?.Invoke($"{pair.Name}: {e.Message}");
-                    }
-                });
+                var rows = new float[]?[pending.Count];
+                Parallel.For(0, pending.Count, new ParallelOptions { MaxDegreeOfParallelism = _workers },
+                    k => rows[k] = DecodeRow(pending[k].Pair, epoch, pending[k].Position, report: true));
                 for (int k = 0; k < pending.Count; k++)
                 {
                     if (rows[k] is null) continue;
@@ -126,6 +124,29 @@ public sealed class TrainingRun : IDisposable
         }
         for (int i = 0; i < BatchSize; i++) _tokenizer.EncodeRow(captions[i], tokens.AsSpan(i * l, l), truncate: true, textIndex: i);
         return new Prepared(pixels, tokens, epoch, position);
+    }
+
+    /// <summary>
+    /// The preprocessed (3·R·R) row of the pair at (epoch, at), augmented with the seed of its place in the
+    /// data order; null (reported to <see cref="Skipped"/> when <paramref name="report"/>) when it cannot be read.
+    /// </summary>
+    private float[]? DecodeRow(PendingPair pair, int epoch, int at, bool report)
+    {
+        int size = _preprocessor.OutputSize;
+        try
+        {
+            var image = pair.Decode();
+            if (_augmentation is not null)
+                image = _augmentation.Apply(image, size, DataOrder.Mix(Progress.Seed ^ DataOrder.Mix(((ulong)epoch << 32) | (uint)at)));
+            var row = new float[3 * size * size];
+            _preprocessor.Preprocess(image, row);
+            return row;
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or UnauthorizedAccessException)
+        {
+            if (report) Skipped?.Invoke($"{pair.Name}: {e.Message}");
+            return null;
+        }
     }
 
     /// <summary>The pair at (epoch, position), reusing the open reader when it is already there.</summary>

@@ -1,3 +1,4 @@
+using ClipSharp.Search.Dupes;
 using ClipSharp.Search.Embedding;
 using ClipSharp.Search.Sync;
 using ClipSharp.Search.Vectors;
@@ -20,14 +21,22 @@ public sealed record PgIndexOptions
     public string? ModelSource { get; init; }
     /// <summary>Worker name recorded with its claims (default host:pid:random).</summary>
     public string? WorkerId { get; init; }
+    /// <summary>After each committed batch: the collection's finished (done + failed) files of all, this worker's rate, and the ETA at that rate.</summary>
+    public IProgress<IndexProgress>? Progress { get; init; }
 }
 
 /// <summary>What one worker did, and the collection's state when it stopped.</summary>
 public sealed record PgIndexReport(int Found, int Registered, int Embedded, List<SyncIssue> Failures, List<SyncIssue> Skipped,
     long Pending, long Done, long Failed)
 {
+    /// <summary>Registered files whose size or mtime changed since (pending again).</summary>
+    public int Changed { get; init; }
+
+    /// <summary>Files of the collection no longer in the folder (deleted from it).</summary>
+    public int Removed { get; init; }
+
     public override string ToString() =>
-        $"{Found} found, {Registered} new in the collection; this worker embedded {Embedded}, failed {Failures.Count}; " +
+        $"{Found} found, {Registered} new in the collection, {Changed} changed, {Removed} removed; this worker embedded {Embedded}, failed {Failures.Count}; " +
         $"collection: {Done} done, {Failed} failed, {Pending} pending";
 }
 
@@ -67,7 +76,45 @@ public sealed class PgImageIndex : ISearchableIndex
             .Select(h => new ImageHit(h.Id, h.Path, _root == null ? h.Path : Path.Combine(_root, h.Path), h.Score)).ToList();
     }
 
-    /// <summary>Registers the files under <paramref name="root"/> and works on the collection's pending files until none is left to claim.</summary>
+    public string? Root => _root;
+
+    public int Count => (int)Math.Min(int.MaxValue, _store.Counts().Done);
+
+    public long? FindId(string path)
+    {
+        string rel = Path.IsPathRooted(path)
+            ? (_root is null ? throw new ArgumentException($"{path}: an absolute path needs the collection's folder (--dir)") : Path.GetRelativePath(_root, path))
+            : path;
+        rel = rel.Replace(Path.DirectorySeparatorChar, '/');
+        if (rel.StartsWith("./", StringComparison.Ordinal)) rel = rel[2..];
+        return _store.FindDone(rel);
+    }
+
+    /// <summary>As <see cref="ImageIndex.Dupes"/>: the collection's embeddings are read into memory and paired there (exactly, or by HNSW when large).</summary>
+    public IReadOnlyList<ImageGroup> Dupes(float threshold, int maxNeighbours = 32)
+    {
+        var images = ListIndexed(withEmbedding: true).ToList();
+        if (images.Count == 0 || Dimension is not { } d) return [];
+        var data = new float[images.Count * d];
+        for (int i = 0; i < images.Count; i++) images[i].Embedding!.CopyTo(data, i * d);
+        var index = VectorIndex.Create(images.Select(i => i.Id).ToArray(), new EmbeddingMatrix(images.Count, d, data), new VectorIndexOptions());
+        var byId = images.ToDictionary(i => i.Id, i => new ImageRef(i.Id, i.RelativePath, i.FullPath));
+        return DuplicateFinder.Group(DuplicateFinder.FindPairs(index, threshold, maxNeighbours, Environment.ProcessorCount))
+            .Select(g => new ImageGroup(g.Ids.Select(id => byId[id]).ToList(), g.MinScore))
+            .Where(g => g.Images.Count > 1).ToList();
+    }
+
+    public IndexedImage? GetIndexed(long id, bool withEmbedding) => _store.Indexed(id, withEmbedding).Select(ToIndexed).FirstOrDefault();
+
+    public IEnumerable<IndexedImage> ListIndexed(bool withEmbedding) => _store.Indexed(null, withEmbedding).Select(ToIndexed);
+
+    private IndexedImage ToIndexed(PgIndexedRow r) =>
+        new(r.Id, r.Path, _root == null ? r.Path : Path.Combine(_root, r.Path), r.Width, r.Height, r.Embedding);
+
+    /// <summary>
+    /// Registers the files under <paramref name="root"/> and works on the collection's pending files until none
+    /// is pending: files another worker holds are waited for, and taken over once that worker's lease runs out.
+    /// </summary>
     public static async Task<PgIndexReport> IndexFolderAsync(string db, string root, IEmbeddingSource source, PgIndexOptions? options = null,
         CancellationToken cancellationToken = default)
     {
@@ -77,15 +124,25 @@ public sealed class PgImageIndex : ISearchableIndex
         var walk = new FolderWalker(fullRoot, new GlobMatcher(options.Exclude)).Walk(cancellationToken);
         using var store = PgVectorStore.Open(db, source.ModelId, source.Dimension);
         if (options.ModelSource is { } ms) store.SetMetaIfAbsent("model_source", ms);
-        int registered = store.Enqueue(walk.Files.Select(f => (f.RelativePath, f.Size, f.MtimeTicks)));
+        var (registered, changed, removed) = store.Synchronize(walk.Files.Select(f => (f.RelativePath, f.Size, f.MtimeTicks)).ToList());
         string worker = options.WorkerId ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
         var failures = new List<SyncIssue>(walk.Refused);
         int embedded = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var claims = store.Claim(worker, options.BatchSize, options.Lease);
-            if (claims.Count == 0) break;
+            if (claims.Count == 0)
+            {
+                // Nothing claimable. Files still pending are held by other workers' leases: wait for them
+                // to be finished, or for a lease to run out (a worker that died) and take its files over.
+                var (waiting, next) = store.PendingLeases();
+                if (waiting == 0) break;
+                var wait = TimeSpan.FromTicks(Math.Clamp((next ?? TimeSpan.Zero).Ticks, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(1).Ticks));
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             var prepared = new PreparedImage?[claims.Count];
             var reasons = new string?[claims.Count];
             await Parallel.ForAsync(0, claims.Count, new ParallelOptions { MaxDegreeOfParallelism = options.DecodeThreads, CancellationToken = cancellationToken },
@@ -117,9 +174,16 @@ public sealed class PgImageIndex : ISearchableIndex
             for (int i = 0; i < claims.Count; i++)
                 if (reasons[i] is { } r) failures.Add(new SyncIssue(claims[i].Path, r));
                 else embedded++;
+            if (options.Progress is { } progress)
+            {
+                var (p, d, f) = store.Counts();
+                double rate = (embedded + failures.Count - walk.Refused.Count) / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
+                progress.Report(new IndexProgress(SyncPhase.Indexing, (int)(d + f), (int)(p + d + f), (int)f, clock.Elapsed, rate,
+                    rate > 0 ? TimeSpan.FromSeconds(p / rate) : null));
+            }
         }
         var (pending, done, failed) = store.Counts();
-        return new PgIndexReport(walk.Files.Count, registered, embedded, failures, walk.Skipped, pending, done, failed);
+        return new PgIndexReport(walk.Files.Count, registered, embedded, failures, walk.Skipped, pending, done, failed) { Changed = changed, Removed = removed };
     }
 
     /// <summary>The connection named without its password.</summary>

@@ -3,6 +3,9 @@ using Pgvector;
 
 namespace ClipSharp.Search.Store.Postgres;
 
+/// <summary>A finished row: id, relative path, size in pixels and (when asked for) the stored embedding.</summary>
+public sealed record PgIndexedRow(long Id, string Path, int Width, int Height, float[]? Embedding);
+
 /// <summary>A file the work queue handed to one worker: id, path relative to the collection root, size, mtime.</summary>
 public sealed record PgClaim(long Id, string Path, long Size, long MtimeTicks);
 
@@ -176,6 +179,42 @@ public sealed class PgVectorStore : IDisposable
     }
 
     /// <summary>
+    /// Makes the collection's file list that of <paramref name="files"/> (a full walk of the folder): new paths are
+    /// added as pending; a path whose size or mtime changed is pending again (embedding, failure and claim cleared,
+    /// so a late commit of the old content by another worker is refused); paths no longer in the folder are
+    /// deleted. One transaction. Every worker must walk the same folder with the same excludes.
+    /// </summary>
+    public (int Added, int Changed, int Removed) Synchronize(IReadOnlyCollection<(string Path, long Size, long MtimeTicks)> files)
+    {
+        using var c = _ds.OpenConnection();
+        using var tx = c.BeginTransaction();
+        int added = 0, changed = 0;
+        using (var cmd = new NpgsqlCommand("""
+            INSERT INTO clipsharp_images AS i (path, size, mtime_ticks) VALUES ($1, $2, $3)
+            ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, mtime_ticks = EXCLUDED.mtime_ticks, state = 'pending',
+                embedding = NULL, reason = NULL, width = NULL, height = NULL, claimed_by = NULL, lease_until = NULL
+            WHERE i.size <> EXCLUDED.size OR i.mtime_ticks <> EXCLUDED.mtime_ticks
+            RETURNING (xmax = 0)
+            """, c, tx))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter()); cmd.Parameters.Add(new NpgsqlParameter()); cmd.Parameters.Add(new NpgsqlParameter());
+            foreach (var f in files)
+            {
+                cmd.Parameters[0].Value = f.Path; cmd.Parameters[1].Value = f.Size; cmd.Parameters[2].Value = f.MtimeTicks;
+                if (cmd.ExecuteScalar() is bool inserted) { if (inserted) added++; else changed++; }
+            }
+        }
+        int removed;
+        using (var del = new NpgsqlCommand("DELETE FROM clipsharp_images WHERE NOT (path = ANY($1))", c, tx))
+        {
+            del.Parameters.AddWithValue(files.Select(f => f.Path).ToArray());
+            removed = del.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return (added, changed, removed);
+    }
+
+    /// <summary>
     /// Claims up to <paramref name="count"/> pending files for <paramref name="worker"/> until now + <paramref name="lease"/>:
     /// rows locked by another claimer are skipped (<c>FOR UPDATE SKIP LOCKED</c>), rows whose lease expired are taken over.
     /// </summary>
@@ -241,6 +280,48 @@ public sealed class PgVectorStore : IDisposable
         using var r = cmd.ExecuteReader();
         while (r.Read()) hits.Add(new PgHit(r.GetInt64(0), r.GetString(1), (float)r.GetDouble(2)));
         return hits;
+    }
+
+    /// <summary>Id of the embedded row at relative path <paramref name="path"/>, or null.</summary>
+    public long? FindDone(string path)
+    {
+        using var c = _ds.OpenConnection();
+        using var cmd = new NpgsqlCommand("SELECT id FROM clipsharp_images WHERE path = $1 AND state = 'done'", c);
+        cmd.Parameters.AddWithValue(path);
+        return cmd.ExecuteScalar() is long id ? id : null;
+    }
+
+    /// <summary>Embedded rows by id: the one with id <paramref name="id"/>, or all when null; embeddings read only when asked for.</summary>
+    public IEnumerable<PgIndexedRow> Indexed(long? id, bool withEmbedding)
+    {
+        using var c = _ds.OpenConnection();
+        using var cmd = new NpgsqlCommand(
+            $"SELECT id, path, coalesce(width, 0), coalesce(height, 0){(withEmbedding ? ", embedding" : "")} FROM clipsharp_images " +
+            $"WHERE state = 'done'{(id is null ? "" : " AND id = $1")} ORDER BY id", c);
+        if (id is { } one) cmd.Parameters.AddWithValue(one);
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            yield return new PgIndexedRow(r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3),
+                withEmbedding ? r.GetFieldValue<Vector>(4).ToArray() : null);
+    }
+
+    /// <summary>
+    /// Pending files and how long until the earliest lease on one of them runs out: null when some pending
+    /// file is unclaimed or its lease already expired (claimable now), or when nothing is pending.
+    /// </summary>
+    public (long Pending, TimeSpan? NextExpiry) PendingLeases()
+    {
+        using var c = _ds.OpenConnection();
+        using var cmd = new NpgsqlCommand("""
+            SELECT count(*), bool_or(lease_until IS NULL OR lease_until < now()),
+                   extract(epoch FROM min(lease_until) - now())::float8
+            FROM clipsharp_images WHERE state = 'pending'
+            """, c);
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        long pending = r.GetInt64(0);
+        if (pending == 0 || (!r.IsDBNull(1) && r.GetBoolean(1)) || r.IsDBNull(2)) return (pending, null);
+        return (pending, TimeSpan.FromSeconds(Math.Max(0, r.GetDouble(2))));
     }
 
     /// <summary>Counts of files by state: pending, done, failed.</summary>
