@@ -127,4 +127,41 @@ public class SiglipTrainingParityTests
             Assert.Contains("logit_bias", locked);
         }
     }
+
+    [Fact]
+    public void TwoDataParallelRanksFollowOneProcessOnASiglipModel()
+    {
+        // The global batch of four pairs, two per rank; the model's own logit_bias is a parameter on every rank.
+        var dir = SiglipParityTests.Dir("siglip-fixres");
+        Tensor pixels;
+        int[] ids;
+        using (var reference = SafetensorsFile.Open(Path.Combine(dir, "training.safetensors")))
+            (pixels, ids) = (reference.ReadTensor("pixel_values"), reference.ReadInt32("input_ids"));
+        int l = ids.Length / 4;
+        var options = new TrainingOptions { Loss = LossKind.SigLip, Optimizer = new AdamWOptions { LearningRate = 1e-4 } };
+        (double[] Losses, SiglipModel Model) Train(ClipSharp.Distributed.ICollective job, int start, int count)
+        {
+            var model = SiglipModel.Load(dir);
+            var trainer = new ClipTrainer(model, options, new ComputeContext(1), job);
+            trainer.SynchronizeFromRoot();
+            var shard = pixels.Slice(start, count).Contiguous();
+            var rows = ids.AsSpan(start * l, count * l).ToArray();
+            return (Enumerable.Range(0, 2).Select(_ => trainer.Step(shard, rows).Loss).ToArray(), model);
+        }
+        var one = Train(ClipSharp.Distributed.SingleProcess.Instance, 0, 4);
+        var ranks = new InProcessJob(2).Run(job => Train(job, 2 * job.Rank, 2));
+        foreach (var (losses, model) in ranks)
+        {
+            for (int s = 0; s < 2; s++)
+                Assert.True(Math.Abs(losses[s] - one.Losses[s]) <= 1e-5 * one.Losses[s], $"step {s + 1}: rank loss {losses[s]} vs one process {one.Losses[s]}");
+            foreach (var ((name, expected), (_, actual)) in one.Model.Parameters.Zip(model.Parameters))
+            {
+                var (zs, ze) = ExactlyZero(name, expected.Length);   // Adam turns a zero gradient's rounding noise into ±lr
+                var keep = Enumerable.Range(0, expected.Length).Where(i => i < zs || i >= ze).ToArray();
+                if (keep.Length == 0) continue;
+                double rel = TrainingTraceComparison.RelativeError(keep.Select(i => expected.Span[i]).ToArray(), keep.Select(i => actual.Span[i]).ToArray());
+                Assert.True(rel <= 1e-4, $"{name}: relative difference {rel:E2} between a rank and one process");
+            }
+        }
+    }
 }
