@@ -8,7 +8,10 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="$here/out/bench/siglip-b16"
 threads="${THREADS:-$(nproc)}"; images="${IMAGES:-16}"; texts="${TEXTS:-64}"; rounds="${ROUNDS:-2}"; inner="${INNER:-3}"
-"$here/scripts/setup.sh" python3-torch python3-sentencepiece >/dev/null
+# Debian's torch uses whichever BLAS is installed: the pthreads OpenBLAS, as bench/run.sh (else the reference BLAS,
+# one slow thread); its SkylakeX kernels only where AVX-512 is present.
+"$here/scripts/setup.sh" python3-torch python3-numpy python3-sentencepiece libopenblas0-pthread >/dev/null
+export OPENBLAS_CORETYPE="$(grep -qw avx512f /proc/cpuinfo && echo SkylakeX || echo Haswell)"
 mkdir -p "$out"
 [ -f "$out/model/model.safetensors" ] || /usr/bin/python3 "$here/bench/siglip/torch_side.py" make "$out"
 dotnet build "$here/bench/SiglipBench" -c Release -v q -nologo >/dev/null
