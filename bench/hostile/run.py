@@ -48,30 +48,12 @@ def refusal_problems(code, stderr, path):
     return problems
 
 
-class Server:
-    """`clipsharp serve` on a free port; per-request CPU and peak RSS from /proc."""
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from serve_process import ServeProcess  # noqa: E402
 
-    def __init__(self, cli, args):
-        self.p = subprocess.Popen(["dotnet", cli, "serve", "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.p.stdout.readline()
-        m = re.search(r"at (http://\S+)", line)
-        if not m:
-            self.p.kill()
-            raise RuntimeError(f"serve did not start: {line} {self.p.stderr.read()}")
-        self.url = m.group(1).rstrip("/")
-        self.tick = os.sysconf("SC_CLK_TCK")
 
-    def cpu(self):
-        f = open(f"/proc/{self.p.pid}/stat").read().rsplit(")", 1)[1].split()
-        return (int(f[11]) + int(f[12])) / self.tick
-
-    def status(self, key):
-        for l in open(f"/proc/{self.p.pid}/status"):
-            if l.startswith(key + ":"): return int(l.split()[1]) * 1024
-        return 0
-
-    def reset_peak(self):
-        with open(f"/proc/{self.p.pid}/clear_refs", "w") as f: f.write("5")
+class Server(ServeProcess):
+    """A running `clipsharp serve`, and one upload's CPU and peak RSS."""
 
     def post(self, data):
         req = urllib.request.Request(self.url + "/api/search/image?k=3", data=data, method="POST", headers={"Content-Type": "application/octet-stream"})
@@ -86,10 +68,6 @@ class Server:
         status, body = self.post(data)
         return status, body, self.cpu() - cpu0, self.status("VmHWM"), rss0
 
-    def stop(self):
-        self.p.terminate()
-        try: self.p.wait(10)
-        except subprocess.TimeoutExpired: self.p.kill()
 
 
 def main():

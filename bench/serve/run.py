@@ -16,40 +16,8 @@ import argparse, glob, json, os, re, select, socket, subprocess, sys, threading,
 MB = 1_000_000
 
 
-class Server:
-    def __init__(self, cli, args, log):
-        self.log = open(log, "w")
-        self.p = subprocess.Popen(["dotnet", cli, "serve", "--port", "0", *args], stdout=subprocess.PIPE, stderr=self.log, text=True)
-        line = self.p.stdout.readline()
-        m = re.search(r"at (http://\S+)", line)
-        if not m:
-            self.p.kill()
-            raise RuntimeError(f"serve did not start: {line!r}; see {log}")
-        self.url = m.group(1).rstrip("/")
-        self.host, self.port = re.match(r"http://([^:/]+):(\d+)", self.url).groups()
-        self.port = int(self.port)
-        self.command = " ".join(["clipsharp", "serve", *args])
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self):
-        for _ in self.p.stdout: pass
-
-    def status(self, key):
-        for l in open(f"/proc/{self.p.pid}/status"):
-            if l.startswith(key + ":"): return int(l.split()[1]) * 1024
-        return 0
-
-    def rss(self): return self.status("VmRSS")
-
-    def cpu(self):
-        f = open(f"/proc/{self.p.pid}/stat").read().rsplit(")", 1)[1].split()
-        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self):
-        self.p.terminate()
-        try: self.p.wait(15)
-        except subprocess.TimeoutExpired: self.p.kill()
-        self.log.close()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from serve_process import ServeProcess as Server  # noqa: E402
 
 
 class RssSampler:

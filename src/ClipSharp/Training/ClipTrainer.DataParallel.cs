@@ -92,19 +92,7 @@ public sealed partial class ClipTrainer
             if (imageOut!.RequiresGrad) imageTape!.Backward(imageOut, dImage);
             if (textOut!.RequiresGrad) textTape!.Backward(textOut, dText);
         }
-        else
-        {
-            for (int k = 0; k < chunks; k++)
-            {
-                int start = bounds[k], count = bounds[k + 1] - start;
-                var chunkImageTape = new Tape(Context, Gradients) { UpdateRunningStatistics = false };
-                var imageChunk = Model.EncodeImage(chunkImageTape, pixels.Slice(start, count).Contiguous());
-                if (imageChunk.RequiresGrad) chunkImageTape.Backward(imageChunk, dImage.Slice(start, count));
-                var chunkTextTape = new Tape(Context, Gradients);
-                var textChunk = Model.EncodeText(chunkTextTape, tokens.AsSpan(start * l, count * l), count);
-                if (textChunk.RequiresGrad) chunkTextTape.Backward(textChunk, dText.Slice(start, count));
-            }
-        }
+        else BackwardChunks(pixels, tokens, bounds, dImage, dText);
 
         if (_sparseTokenEmbedding)
         {

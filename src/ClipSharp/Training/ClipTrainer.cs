@@ -169,6 +169,25 @@ public sealed partial class ClipTrainer
     }
 
     /// <summary>
+    /// Step (3) of gradient caching: each chunk (rows [bounds[k], bounds[k+1])) recomputed on a recording tape and
+    /// its slice of d(image embeddings) / d(text embeddings) backpropagated into the parameter gradients.
+    /// </summary>
+    private void BackwardChunks(Tensor pixels, int[] tokens, int[] bounds, Tensor dImage, Tensor dText)
+    {
+        int l = Model.ContextLength;
+        for (int k = 0; k + 1 < bounds.Length; k++)
+        {
+            int start = bounds[k], count = bounds[k + 1] - start;
+            var imageTape = new Tape(Context, Gradients) { UpdateRunningStatistics = false };
+            var imageChunk = Model.EncodeImage(imageTape, pixels.Slice(start, count).Contiguous());
+            if (imageChunk.RequiresGrad) imageTape.Backward(imageChunk, dImage.Slice(start, count));
+            var textTape = new Tape(Context, Gradients);
+            var textChunk = Model.EncodeText(textTape, tokens.AsSpan(start * l, count * l), count);
+            if (textChunk.RequiresGrad) textTape.Backward(textChunk, dText.Slice(start, count));
+        }
+    }
+
+    /// <summary>
     /// Gradient caching (Gao et al. 2021): (1) embed every chunk with a values-only tape; (2) compute the
     /// full-batch loss on the cached embeddings and its gradient d(embeddings) (and d logit_scale);
     /// (3) recompute each chunk on a recording tape and backpropagate its slice of d(embeddings).
@@ -195,17 +214,7 @@ public sealed partial class ClipTrainer
         lossTape.Backward(loss);
         var dImage = image.Grad ?? new Tensor(n, e);
         var dText = text.Grad ?? new Tensor(n, e);
-
-        for (int k = 0; k < chunks; k++)
-        {
-            int start = bounds[k], count = bounds[k + 1] - start;
-            var imageTape = new Tape(Context, Gradients) { UpdateRunningStatistics = false };
-            var imageChunk = Model.EncodeImage(imageTape, pixels.Slice(start, count).Contiguous());
-            if (imageChunk.RequiresGrad) imageTape.Backward(imageChunk, dImage.Slice(start, count));
-            var textTape = new Tape(Context, Gradients);
-            var textChunk = Model.EncodeText(textTape, tokens.AsSpan(start * l, count * l), count);
-            if (textChunk.RequiresGrad) textTape.Backward(textChunk, dText.Slice(start, count));
-        }
+        BackwardChunks(pixels, tokens, bounds, dImage, dText);
         return loss.Data[0];
     }
 
