@@ -13,16 +13,16 @@ internal static class DebugCommand
 
     private static Command TrainSteps()
     {
-        var model = new Option<string>("--model") { Description = "Checkpoint to start from: file, folder, hf:org/name[@rev] or a name from `clipsharp models`", Required = true };
+        var model = ModelOptions.ModelOption(required: true);
         var config = new Option<string?>("--config") { Description = "OpenCLIP config JSON, when the weights alone cannot tell (e.g. exact GELU)" };
         var pixels = new Option<string>("--pixels") { Description = "float32 (N,3,R,R) tensor: FILE.safetensors[:name] (default name pixel_values)", Required = true };
         var tokens = new Option<string>("--tokens") { Description = "int32/int64 (N,L) tensor: FILE.safetensors[:name] (default name tokens)", Required = true };
-        var batch = new Option<int>("--batch") { Description = "Pairs: the first N rows of each", DefaultValueFactory = _ => 8 };
+        var batch = ModelOptions.BatchOption("Pairs: the first N rows of each", 8);
         var steps = new Option<int>("--steps") { Description = "AdamW steps on that batch", DefaultValueFactory = _ => 3 };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-3 };
         var wd = new Option<double>("--wd") { Description = "Weight decay (2-D weights, not norms/biases/logit_scale)", DefaultValueFactory = _ => 0.2 };
         var output = new Option<string>("--out") { Description = "Output .safetensors: loss0, grad.*, token_embedding.rows, losses, after.*", Required = true };
-        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = ModelOptions.ThreadsOption();
         var cmd = new Command("train-steps",
             "Record the loss, every gradient and a few AdamW steps on one batch, in the layout of the reference fixtures' training.safetensors.")
         {

@@ -9,7 +9,7 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Checkpoint file or directory", Required = true };
+        var model = ModelOptions.ModelOption(required: true);
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var cmd = new Command("info", "Describe a checkpoint without running it.") { model, json };
         cmd.SetAction(parse =>

@@ -32,13 +32,13 @@ internal static class TrainCommand
         };
         var shuffleBuffer = new Option<int>("--shuffle-buffer") { Description = "WebDataset: samples held in the shuffle buffer", DefaultValueFactory = _ => 1000 };
         var augment = new Option<string>("--augment") { Description = "Image augmentation: none, flip, rrc (random resized crop, scale 0.9–1), rrc:MIN_SCALE, or a comma list", DefaultValueFactory = _ => "none" };
-        var model = new Option<string?>("--model") { Description = "Checkpoint to start from (fine-tuning): a CLIP checkpoint, or a SigLIP Hugging Face directory / hf: id" };
+        var model = ModelOptions.ModelOption(required: false, whenOmitted: "the checkpoint to fine-tune (CLIP, or a SigLIP Hugging Face directory / hf: id); omitted: train --arch from scratch");
         var arch = new Option<string?>("--arch") { Description = $"Train from scratch: a preset ({string.Join(", ", ModelConfigs.PresetNames)}) or an OpenCLIP config JSON" };
         var initSeed = new Option<int>("--init-seed") { Description = "Seed for --arch initialisation", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Run folder: checkpoint/, metrics.jsonl, loss.svg", Required = true };
         var steps = new Option<int?>("--steps") { Description = "Optimiser steps (default: --epochs worth)" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs when --steps is not given", DefaultValueFactory = _ => 1 };
-        var batch = new Option<int>("--batch") { Description = "Pairs per step (the contrastive batch)", DefaultValueFactory = _ => 64 };
+        var batch = ModelOptions.BatchOption("Pairs per step (the contrastive batch; under MPI the global batch)", 64);
         var chunks = new Option<int>("--chunks") { Description = "Split each batch into this many chunks (gradient caching keeps the loss exact)", DefaultValueFactory = _ => 1 };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => 5e-4 };
         var wd = new Option<double>("--wd") { Description = "Weight decay (2-D weights, not norms/biases/logit_scale)", DefaultValueFactory = _ => 0.2 };
