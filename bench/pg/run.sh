@@ -7,7 +7,8 @@
 #     fresh PGlite collection by two workers started together; each timed (images/s = 10,000 valid images over
 #     the command's wall time, process start and model load included) and checked: every valid file stored exactly
 #     once, the three corrupt files reported and recorded as failed, and (c) embedding 10,000 files between them;
-#  4. 100 text queries (10 classes x 10 templates, bench/pg/compare.py) against SQLite and both collections:
+#  4. 100 text queries (10 classes x 10 templates, bench/pg/compare.py) against SQLite and both collections (after
+#     ANALYZE, so that Postgres searches through its HNSW index as a real server does once autovacuum has run):
 #     top-10 equal allowing ties, and precision@10 >= 0.8 averaged (a hit: a result under the class's folder).
 # Prints the figures and a table; exits 1 if a bar fails.
 #   bench/pg/run.sh [OUT=out/bench-pg]     env: MODEL, TRAIN_SECONDS (300), THREADS (per process; default all cores)
@@ -104,6 +105,18 @@ pg_lists() { # URL DIR: DIR/done.txt, DIR/failed.txt from the collection
 }
 # cpu PID: CPU seconds (user + system, all threads) the process has used so far.
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+# pg_analyze URL NAME: ANALYZE, as a real server's autovacuum does after this many changed rows (PGlite runs no
+# autovacuum; without statistics the planner takes a sequential scan and search is exact), then require that the
+# search query's plan uses the HNSW index, so what is compared below is pgvector's approximate search.
+pg_analyze() {
+  local v plan
+  psql "$1" -XAtqc "ANALYZE clipsharp_images"
+  v=$(psql "$1" -XAtqc "SELECT embedding FROM clipsharp_images WHERE state = 'done' LIMIT 1")
+  plan=$(psql "$1" -XAtqc "EXPLAIN SELECT id FROM clipsharp_images WHERE state = 'done' ORDER BY embedding <=> '$v' LIMIT 50")
+  grep -q "Index Scan using clipsharp_images_embedding" <<< "$plan" \
+    || bad "$2: the search plan does not use the HNSW index: $(head -2 <<< "$plan" | cut -c1-120 | tr '\n' ' ')"
+  echo "$2: after ANALYZE the search plan is $(grep -o 'Index Scan using [a-z_]*' <<< "$plan" || echo 'not an index scan'), hnsw.ef_search $(psql "$1" -XAtqc 'SHOW hnsw.ef_search')"
+}
 embedded() { sed -n 's/.*this worker embedded \([0-9]*\),.*/\1/p' "$1"; }
 
 echo "== 3b. PGlite, one worker"
@@ -116,6 +129,7 @@ pg1_rate=$(rate "$valid" "$t0" "$t1")
 grep 'this worker embedded' "$out/pg1/worker1.log"
 pg_lists "$url1" "$out/pg1"
 check_stored "PGlite, 1 worker" "$out/pg1/done.txt" "$out/pg1/failed.txt" "$out/pg1/worker1.log"
+pg_analyze "$url1" "PGlite, 1 worker"
 echo "PGlite, 1 worker: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, $pg1_rate images/s, PGlite server $(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.1f", b - a }') CPU s (states: $(cat "$out/pg1/states.txt"))"
 
 echo "== 3c. PGlite, two workers started together on a fresh collection"
@@ -132,6 +146,7 @@ e1=$(embedded "$out/pg2/worker1.log"); e2=$(embedded "$out/pg2/worker2.log")
 [ $((e1 + e2)) -eq "$valid" ] || bad "PGlite, 2 workers: they embedded $e1 + $e2 files, expected $valid in all"
 pg_lists "$url2" "$out/pg2"
 check_stored "PGlite, 2 workers" "$out/pg2/done.txt" "$out/pg2/failed.txt" "$out/pg2/worker1.log" "$out/pg2/worker2.log"
+pg_analyze "$url2" "PGlite, 2 workers"
 echo "PGlite, 2 workers: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, $pg2_rate images/s, PGlite server $(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.1f", b - a }') CPU s (embedded $e1 + $e2; states: $(cat "$out/pg2/states.txt"))"
 
 echo "== 4. 100 text queries against the three stores"
