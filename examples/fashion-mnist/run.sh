@@ -7,18 +7,15 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 fm="${1:-$here/out/fashion-mnist}"
 seconds="${2:-300}"
-"$here/scripts/setup.sh" dataset-fashion-mnist
+source "$here/examples/fashion-mnist/common.sh"
 cs() { "$here/clipsharp" "$@"; }
 rm -rf "$fm"; mkdir -p "$fm"
-classes=(t-shirt trouser pullover dress coat sandal shirt sneaker bag "ankle boot")
 
 echo "-- prepare: the 10,000 test images as PNG files (ImageFolder), 200 training images per class for the linear probe"
-cs datasets export fashion-mnist --out "$fm/data" --train-per-class 200 --test-per-class 1000
+fm_export "$fm/data"
 
 echo "-- train ${seconds}s from scratch (configs/fashion-mnist.json), captions from a random OpenAI template per image"
-cs train --data fashion-mnist --arch "$here/configs/fashion-mnist.json" --batch 256 --lr 1e-3 --warmup 20 \
-  --templates openai --seconds "$seconds" --val fashion-mnist --val-limit 1000 --val-every 50 --out "$fm/run" \
-  | grep -v '^step [0-9]*/'
+fm_train "$fm/run" "$seconds"
 model="$fm/run/checkpoint/model.safetensors"
 
 echo "-- zero-shot top-1 on the 10,000 test images"
@@ -31,14 +28,11 @@ printf 'sneaker\nsandal\nbag\ncoat\ntrouser\n' > "$fm/labels.txt"
 cs classify "$fm/data/test/sneaker" --model "$model" --labels-file "$fm/labels.txt" --top 2 | head -6
 
 echo "-- search: index the test images (three corrupt files mixed in are reported and skipped)"
-cp -r "$fm/data/test" "$fm/photos"
-printf 'not an image' > "$fm/photos/bag/corrupt.png"
-head -c 300 "$fm/photos/coat/$(ls "$fm/photos/coat" | head -1)" > "$fm/photos/coat/truncated.png"
-printf '\x89PNG\r\n\x1a\n' > "$fm/photos/dress/header-only.png"
+fm_photos "$fm/data/test" "$fm/photos"
 cs index "$fm/photos" --model "$model"
 cs search "a photo of a sneaker" --dir "$fm/photos" --top 5
 hits=0
-for c in "${classes[@]}"; do
+for c in "${fm_classes[@]}"; do
   n=$(cs search "a photo of a $c" --dir "$fm/photos" --top 10 --json | { grep -o "\"path\":\"$c/" || true; } | wc -l)
   echo "   precision@10 for '$c': $n/10"
   hits=$((hits + n))
