@@ -271,14 +271,22 @@ public sealed class PgVectorStore : IDisposable
         if (query.Length != Dimension)
             throw new ArgumentException($"query embedding has length {query.Length}, the collection holds {Dimension}-d embeddings of '{ModelId}'");
         using var c = _ds.OpenConnection();
-        using var cmd = new NpgsqlCommand("""
+        using var tx = c.BeginTransaction();
+        // pgvector's HNSW scan keeps hnsw.ef_search candidates (default 40): it returns at most that many rows, and
+        // at 40 it missed true top-10 hits on 10,000 Fashion-MNIST images (bench/pg/run.sh). Search wider for this
+        // query only: 4k candidates, at least 100, at most pgvector's limit of 1,000.
+        Exec(c, tx, $"SET LOCAL hnsw.ef_search = {Math.Clamp(4L * k, 100, 1000)}");
+        var hits = new List<PgHit>();
+        using (var cmd = new NpgsqlCommand("""
             SELECT id, path, 1 - (embedding <=> $1) FROM clipsharp_images WHERE state = 'done'
             ORDER BY embedding <=> $1 LIMIT $2
-            """, c);
-        cmd.Parameters.AddWithValue(new Vector(query)); cmd.Parameters.AddWithValue(k);
-        var hits = new List<PgHit>();
-        using var r = cmd.ExecuteReader();
-        while (r.Read()) hits.Add(new PgHit(r.GetInt64(0), r.GetString(1), (float)r.GetDouble(2)));
+            """, c, tx))
+        {
+            cmd.Parameters.AddWithValue(new Vector(query)); cmd.Parameters.AddWithValue(k);
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) hits.Add(new PgHit(r.GetInt64(0), r.GetString(1), (float)r.GetDouble(2)));
+        }
+        tx.Commit();
         return hits;
     }
 
