@@ -18,6 +18,30 @@ public class SyncTests
     private static ImageIndex Open(Tree t, params string[] exclude) =>
         ImageIndex.Open(t.Root, new ImageIndexOptions { Exclude = exclude, DatabasePath = Path.Combine(t.Dir.Path, "db", "index.db") });
 
+    /// <summary>
+    /// Files with the same content are embedded once however the decode workers deliver them: a copy in the same
+    /// batch as its first occurrence copies the embedding planned there (CI once saw 7 added and 0 copied instead of
+    /// 6 and 1, when a file and a link to it landed in one batch).
+    /// </summary>
+    [Fact]
+    public async Task IdenticalFilesInOneBatchAreEmbeddedOnce()
+    {
+        using var t = new Tree();
+        var rng = new Random(2);
+        var v = FakeEmbedder.WriteRandom(t.P("orig.png"), rng);
+        for (int i = 0; i < 23; i++) File.Copy(t.P("orig.png"), t.P($"copy{i:D2}.png"));
+        FakeEmbedder.WriteRandom(t.P("other.png"), rng);
+        using var index = Open(t);
+        var fake = new FakeEmbedder();
+        var report = await index.SyncAsync(fake, new SyncOptions { BatchSize = 64, DecodeThreads = 3 });
+        Assert.Equal(2, fake.Embedded);
+        Assert.Equal(2, report.Added);
+        Assert.Equal(23, report.Copied);
+        Assert.Equal(25, index.Count);
+        Assert.Equal("ok", index.CheckIntegrity());
+        Assert.All(index.Search(v, 24), h => Assert.Equal(1f, h.Score, 3));
+    }
+
     [Fact]
     public async Task FirstSyncIndexesImagesAndReportsEverythingElse()
     {

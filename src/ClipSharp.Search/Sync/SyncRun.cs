@@ -33,6 +33,19 @@ internal sealed class SyncRun
 
     private readonly List<Action<StoreBatch, float[][]>> _pendingOps = [];
     private readonly List<PreparedImage> _pendingImages = [];
+
+    /// <summary>New content embedded in the batch being planned (not committed yet), by hash: a second file with the same
+    /// content in the same batch copies its embedding, as it would once the first is committed (whatever the order in
+    /// which the decode workers deliver them).</summary>
+    private readonly Dictionary<string, PendingContent> _pendingByHash = [];
+
+    private sealed class PendingContent(int width, int height)
+    {
+        public int Width { get; } = width;
+        public int Height { get; } = height;
+        public long Id { get; set; } = -1;          // set when its row is inserted (earlier in the same transaction)
+        public string? Failure { get; set; }        // set instead when the model gave no usable embedding
+    }
     private readonly List<Action> _afterCommit = [];
     private int _pendingResults, _done, _total, _failed;
 
@@ -198,6 +211,24 @@ internal sealed class SyncRun
             _afterCommit.Add(() => { if (changed) _report.Changed++; else _report.Moved++; });
             return;
         }
+        if (_pendingByHash.TryGetValue(h.HashHex, out var twin))
+        {
+            _byPath[f.RelativePath] = new ImageRecord(-1, f.RelativePath, f.Size, f.MtimeTicks, h.Hash, twin.Width, twin.Height, DateTime.UtcNow);
+            _pendingOps.Add((b, _) =>
+            {
+                if (twin.Failure is { } reason)
+                {
+                    b.RecordFailure(f.RelativePath, f.Size, f.MtimeTicks, reason);
+                    _afterCommit.Add(() => { _byPath.Remove(f.RelativePath); _report.Failures.Add(new SyncIssue(f.RelativePath, reason)); _failed++; });
+                    return;
+                }
+                long id = b.InsertImageCopyingEmbeddings(f.RelativePath, f.Size, f.MtimeTicks, h.Hash, twin.Width, twin.Height, twin.Id);
+                b.ClearFailure(f.RelativePath);
+                var row = new ImageRecord(id, f.RelativePath, f.Size, f.MtimeTicks, h.Hash, twin.Width, twin.Height, DateTime.UtcNow);
+                _afterCommit.Add(() => { _byPath[f.RelativePath] = row; AddHash(row); if (changed) _report.Changed++; else _report.Copied++; });
+            });
+            return;
+        }
         var copyFrom = sources?.FirstOrDefault();
         if (copyFrom != null)
         {
@@ -228,18 +259,22 @@ internal sealed class SyncRun
         int slot = _pendingImages.Count;
         _pendingImages.Add(prepared);
         var img = prepared;
+        var content = new PendingContent(img.Width, img.Height);
+        _pendingByHash[h.HashHex] = content;
         _pendingOps.Add((b, vectors) =>
         {
             var v = vectors[slot];
             if (v.Length == 0)
             {
                 const string reason = "the model returned a zero or non-finite embedding";
+                content.Failure = reason;
                 if (changed) b.ClearFailure(f.RelativePath);
                 b.RecordFailure(f.RelativePath, f.Size, f.MtimeTicks, reason);
                 _afterCommit.Add(() => { _report.Failures.Add(new SyncIssue(f.RelativePath, reason)); _failed++; });
                 return;
             }
             long id = b.InsertImage(f.RelativePath, f.Size, f.MtimeTicks, h.Hash, img.Width, img.Height, _source.ModelId, v, _precision);
+            content.Id = id;
             b.ClearFailure(f.RelativePath);
             var row = new ImageRecord(id, f.RelativePath, f.Size, f.MtimeTicks, h.Hash, img.Width, img.Height, DateTime.UtcNow);
             _afterCommit.Add(() => { _byPath[f.RelativePath] = row; AddHash(row); _report.Embedded++; if (changed) _report.Changed++; else _report.Added++; });
@@ -275,7 +310,7 @@ internal sealed class SyncRun
         // ops may queue further after-commit actions while running; run them all now that the data is durable
         for (int i = 0; i < _afterCommit.Count; i++) _afterCommit[i]();
         _done += _pendingResults;
-        _pendingOps.Clear(); _pendingImages.Clear(); _afterCommit.Clear(); _pendingResults = 0;
+        _pendingOps.Clear(); _pendingImages.Clear(); _pendingByHash.Clear(); _afterCommit.Clear(); _pendingResults = 0;
         Report(SyncPhase.Indexing);
     }
 
