@@ -272,10 +272,11 @@ public sealed class PgVectorStore : IDisposable
             throw new ArgumentException($"query embedding has length {query.Length}, the collection holds {Dimension}-d embeddings of '{ModelId}'");
         using var c = _ds.OpenConnection();
         using var tx = c.BeginTransaction();
-        // pgvector's HNSW scan keeps hnsw.ef_search candidates (default 40): it returns at most that many rows, and
-        // at 40 it missed true top-10 hits on 10,000 Fashion-MNIST images (bench/pg/run.sh). Search wider for this
-        // query only: 4k candidates, at least 100, at most pgvector's limit of 1,000.
-        Exec(c, tx, $"SET LOCAL hnsw.ef_search = {Math.Clamp(4L * k, 100, 1000)}");
+        // pgvector's HNSW scan keeps hnsw.ef_search candidates (default 40): it returns at most that many rows, and on
+        // 10,000 Fashion-MNIST images (bench/pg/run.sh, default m 16 / ef_construction 64) a true top-10 image was
+        // missed at 40, 100 and 200 and found at 400. Search that wide for this query only: 40k candidates, at
+        // least 400, at most pgvector's limit of 1,000.
+        Exec(c, tx, $"SET LOCAL hnsw.ef_search = {Math.Clamp(40L * k, 400, 1000)}");
         var hits = new List<PgHit>();
         using (var cmd = new NpgsqlCommand("""
             SELECT id, path, 1 - (embedding <=> $1) FROM clipsharp_images WHERE state = 'done'
