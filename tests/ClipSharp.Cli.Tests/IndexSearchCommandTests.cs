@@ -21,7 +21,8 @@ public class IndexSearchCommandTests
 
         var (code, stdout, err) = CliHarness.Run("index", root, "--model", model);
         Assert.True(code == 0, err);
-        Assert.Contains("5 added", stdout);
+        Assert.Contains("4 added", stdout);       // sub/chelsea-copy.png has chelsea.png's content:
+        Assert.Contains("1 copied", stdout);      // its embedding is copied, not computed again
         Assert.Contains("broken.jpg", err);
 
         // A stored image searched by itself comes first with cosine 1.

@@ -165,7 +165,8 @@ public class SiglipCommandTests
         var dir = Dir("siglip-fixres");
         var (code, stdout, err) = CliHarness.Run("index", root, "--model", dir);
         Assert.True(code == 0, err);
-        Assert.Contains($"{Images.Length + 1} added", stdout);
+        Assert.Contains($"{Images.Length} added", stdout);
+        Assert.Contains("1 copied", stdout);      // wide-copy.png: the same content, its embedding copied
         var (code2, hits, err2) = CliHarness.Run("search", "--dir", root, "--image", Path.Combine(root, "rocket.png"), "--top", "2", "--json");
         Assert.True(code2 == 0, err2);
         var first = JsonDocument.Parse(hits.Split('\n')[0]).RootElement;
