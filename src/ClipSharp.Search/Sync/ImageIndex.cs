@@ -242,9 +242,16 @@ public sealed class ImageIndex : ISearchableIndex
     public IEnumerable<IndexedImage> ListIndexed(bool withEmbedding)
     {
         List<ImageRecord> images;
-        lock (_gate) images = _store.LoadImages();
+        string? model;
+        lock (_gate) (images, model) = (_store.LoadImages(), _store.GetMeta("model_id"));
+        if (model is null) yield break;
         foreach (var r in images.OrderBy(r => r.Id))
-            if (GetIndexed(r.Id, withEmbedding) is { } image) yield return image;
+        {
+            // The rows are already loaded: only the embedding is read per image (it also says the image is indexed).
+            float[]? embedding;
+            lock (_gate) embedding = _store.GetEmbedding(r.Id, model);
+            if (embedding is not null) yield return new IndexedImage(r.Id, r.Path, FullPath(r.Path), r.Width, r.Height, withEmbedding ? embedding : null);
+        }
     }
 
     /// <summary>Runs SQLite's integrity checks plus "every image has an embedding"; "ok" when sound.</summary>
