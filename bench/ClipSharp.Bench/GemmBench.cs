@@ -30,7 +30,7 @@ internal static class GemmBench
 
     public static void Run(int[] threadCounts, int repeats, IReadOnlyDictionary<int, double> peaks, string? filter)
     {
-        Console.WriteLine($"{"shape",-24} {"M",5} {"N",5} {"K",5} {"thr",3} {"packed GF/s",11} {"%peak",6} {"unpacked GF/s",13} {"%peak",6}");
+        Console.WriteLine($"{"shape",-24} {"M",5} {"N",5} {"K",5} {"thr",3} {"packed GF/s",11} {"%peak",6} {"unpacked GF/s",13} {"%peak",6} {"int8 GOP/s",10} {"×packed",7}");
         foreach (var s in Shapes)
         {
             if (filter != null && !s.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)) continue;
@@ -41,13 +41,16 @@ internal static class GemmBench
             for (int i = 0; i < w.Length; i++) w[i] = (float)rng.NextDouble() - 0.5f;
             var c = new float[s.M * s.N];
             var packed = Gemm.PackB(w, s.K, transB: true, s.K, s.N);
+            var quantized = Int8Weights.Quantize(w, s.N, s.K);
             foreach (int t in threadCounts)
             {
                 var ctx = new ComputeContext(t);
                 double gPacked = Time(s, repeats, () => Gemm.Multiply(ctx, c, s.N, a, s.K, packed, s.M));
                 double gPlain = Time(s, repeats, () => Gemm.Multiply(ctx, c, s.N, a, s.K, false, w, s.K, true, s.M, s.N, s.K));
+                // Dynamic int8 (activations quantised per call, as the encoders run it): operations per second.
+                double gInt8 = Time(s, repeats, () => Int8Linear.Forward(ctx, c, a, quantized, default, s.M));
                 double peak = peaks.TryGetValue(t, out var p) ? p : double.NaN;
-                Console.WriteLine($"{s.Name,-24} {s.M,5} {s.N,5} {s.K,5} {t,3} {gPacked,11:F1} {100 * gPacked / peak,5:F0}% {gPlain,13:F1} {100 * gPlain / peak,5:F0}%");
+                Console.WriteLine($"{s.Name,-24} {s.M,5} {s.N,5} {s.K,5} {t,3} {gPacked,11:F1} {100 * gPacked / peak,5:F0}% {gPlain,13:F1} {100 * gPlain / peak,5:F0}% {gInt8,10:F1} {gInt8 / gPacked,6:F2}×");
             }
         }
     }

@@ -19,11 +19,25 @@ public class Int8LinearTests
     public void HostPathEqualsScalarReferenceBitForBit(int rows, int inFeatures, int outFeatures, int threads)
     {
         foreach (var isa in new[] { ComputeContext.DetectIsa(), IsaLevel.Avx2 }.Distinct())
-            CompareWithReference(new ComputeContext(threads, isa), rows, inFeatures, outFeatures);
+            CompareWithReference(new ComputeContext(threads, isa), rows, inFeatures, outFeatures, Int8Linear.Int8Kernel.Auto);
+    }
+
+    /// <summary>Each product kernel this CPU can run (VNNI, and the VPMADDWD one for AVX2 without VNNI), pinned.</summary>
+    [Theory]
+    [InlineData(37, 70, 33)]
+    [InlineData(130, 768, 128)]
+    public void EachKernelEqualsScalarReferenceBitForBit(int rows, int inFeatures, int outFeatures)
+    {
+        var kernels = new List<Int8Linear.Int8Kernel>();
+        if (System.Runtime.Intrinsics.X86.AvxVnni.IsSupported) kernels.Add(Int8Linear.Int8Kernel.Vnni);
+        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported) kernels.Add(Int8Linear.Int8Kernel.MultiplyAddPairs);
+        Assert.NotEmpty(kernels);   // every x86-64 CI machine here has AVX2
+        foreach (var kernel in kernels)
+            CompareWithReference(new ComputeContext(2), rows, inFeatures, outFeatures, kernel);
     }
 
     /// <summary>The context's paths (quantisation and product) against the scalar reference, bit for bit.</summary>
-    private static void CompareWithReference(ComputeContext ctx, int rows, int inFeatures, int outFeatures)
+    private static void CompareWithReference(ComputeContext ctx, int rows, int inFeatures, int outFeatures, Int8Linear.Int8Kernel kernel)
     {
         var x = Random(rows * inFeatures, 1);
         var w = Int8Weights.Quantize(Random(outFeatures * inFeatures, 2, 0.05f), outFeatures, inFeatures);
@@ -34,11 +48,11 @@ public class Int8LinearTests
             var fast = accumulate ? (float[])residual.Clone() : new float[rows * outFeatures];
             var reference = accumulate ? (float[])residual.Clone() : new float[rows * outFeatures];
             int visits = 0;
-            Int8Linear.Forward(ctx, fast, x, w, bias, rows, accumulate, (values, _, _) => Interlocked.Add(ref visits, values.Length));
+            Int8Linear.Forward(ctx, fast, x, w, bias, rows, accumulate, (values, _, _) => Interlocked.Add(ref visits, values.Length), kernel);
             Int8Linear.Forward(ctx, reference, x, w, bias, rows, accumulate, reference: true);
             int bad = Array.FindIndex(fast, i => false);
             for (int i = 0; i < fast.Length; i++) if (fast[i] != reference[i]) { bad = i; break; }
-            Assert.True(bad < 0, $"{ctx.Isa}, accumulate {accumulate}: first difference at {bad} (row {bad / outFeatures}, column {bad % outFeatures}): {(bad >= 0 ? fast[bad] : 0):R} vs {(bad >= 0 ? reference[bad] : 0):R}");
+            Assert.True(bad < 0, $"{ctx.Isa} {Int8Linear.Select(ctx, kernel)}, accumulate {accumulate}: first difference at {bad} (row {bad / outFeatures}, column {bad % outFeatures}): {(bad >= 0 ? fast[bad] : 0):R} vs {(bad >= 0 ? reference[bad] : 0):R}");
             Assert.Equal(rows * outFeatures, visits);
         }
     }

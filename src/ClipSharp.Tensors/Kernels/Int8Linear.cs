@@ -19,6 +19,7 @@ public sealed class Int8Weights
     internal const int PanelWidth = 16, Group = 4;
 
     internal readonly sbyte[] Packed;
+    private short[]? packedPairs;
     internal readonly float[] Scales;
     internal readonly int[] ColumnSums;
 
@@ -65,6 +66,26 @@ public sealed class Int8Weights
         return result;
     }
 
+    /// <summary>
+    /// The same weights widened to int16 for CPUs without VNNI (VPMADDWD multiplies pairs of int16): in a
+    /// panel, pairs of consecutive inputs per output, q[o, i] at pair i/2, lane (o mod 16), element i mod 2.
+    /// Built on first use, 2 bytes per weight.
+    /// </summary>
+    internal short[] PackedPairs
+    {
+        get
+        {
+            if (packedPairs is { } ready) return ready;
+            var pairs = GC.AllocateUninitializedArray<short>(Packed.Length, pinned: true);
+            for (int panel = 0; panel < Panels; panel++)
+                for (int lane = 0; lane < PanelWidth; lane++)
+                    for (int i = 0; i < PaddedIn; i++)
+                        pairs[panel * PanelWidth * PaddedIn + (i / 2) * (PanelWidth * 2) + lane * 2 + i % 2] =
+                            Packed[PackedIndex(PaddedIn, panel, lane, i)];
+            return Interlocked.CompareExchange(ref packedPairs, pairs, null) ?? pairs;
+        }
+    }
+
     /// <summary>Where q[o, i] lives: panel p, group i/4, lane (o mod 16), byte i mod 4.</summary>
     internal static int PackedIndex(int paddedIn, int panel, int lane, int i) =>
         panel * PanelWidth * paddedIn + (i / Group) * (PanelWidth * Group) + lane * Group + i % Group;
@@ -81,6 +102,7 @@ public static unsafe class Int8Linear
     private const int TileRows = 6;         // micro-tile: 6 rows × 16 outputs (12 accumulators: VEX-encoded VNNI has 16 registers)
     private const int RowBlock = 96;        // rows per task (their bytes stay in L2 across panels)
     private const int PanelBlock = 8;       // panels per task
+    private const int KBlock = 512;         // reduction depth per pass over a task's tiles
 
     /// <summary>
     /// y = (accumulate ? y : 0) + dequantised (x · Wᵀ) + bias, then <paramref name="epilogue"/> on each
@@ -88,7 +110,29 @@ public static unsafe class Int8Linear
     /// <paramref name="reference"/> forces the scalar path (tests compare the two bit for bit).
     /// </summary>
     public static void Forward(ComputeContext ctx, Span<float> y, ReadOnlySpan<float> x, Int8Weights w, ReadOnlySpan<float> bias,
-        int rows, bool accumulate = false, GemmRowEpilogue? epilogue = null, bool reference = false)
+        int rows, bool accumulate = false, GemmRowEpilogue? epilogue = null, bool reference = false) =>
+        Forward(ctx, y, x, w, bias, rows, accumulate, epilogue, reference ? Int8Kernel.Reference : Int8Kernel.Auto);
+
+    /// <summary>
+    /// The int32 product kernels, which all give the same sums: the scalar reference, VPDPBUSD (AVX-VNNI) and
+    /// VPMADDWD on int16 pairs (AVX2 CPUs without VNNI, e.g. AMD Zen 3). Auto takes the first this CPU runs.
+    /// </summary>
+    public enum Int8Kernel { Auto, Reference, Vnni, MultiplyAddPairs }
+
+    /// <summary>The kernel <paramref name="requested"/> resolves to on this CPU and context; throws if it cannot run.</summary>
+    public static Int8Kernel Select(ComputeContext ctx, Int8Kernel requested) => requested switch
+    {
+        Int8Kernel.Auto when AvxVnni.IsSupported && ctx.Isa >= IsaLevel.Avx2 => Int8Kernel.Vnni,
+        Int8Kernel.Auto when Avx2.IsSupported && ctx.Isa >= IsaLevel.Avx2 => Int8Kernel.MultiplyAddPairs,
+        Int8Kernel.Auto => Int8Kernel.Reference,
+        Int8Kernel.Vnni when !AvxVnni.IsSupported => throw new PlatformNotSupportedException("this CPU has no AVX-VNNI"),
+        Int8Kernel.MultiplyAddPairs when !Avx2.IsSupported => throw new PlatformNotSupportedException("this CPU has no AVX2"),
+        _ => requested,
+    };
+
+    /// <summary>As above, with the product kernel chosen by <paramref name="requested"/>.</summary>
+    public static void Forward(ComputeContext ctx, Span<float> y, ReadOnlySpan<float> x, Int8Weights w, ReadOnlySpan<float> bias,
+        int rows, bool accumulate, GemmRowEpilogue? epilogue, Int8Kernel requested)
     {
         int k = w.InFeatures, n = w.OutFeatures, kp = w.PaddedIn;
         if (x.Length < (long)rows * k) throw new ArgumentException($"x holds {x.Length} values, expected {rows}×{k}");
@@ -98,26 +142,34 @@ public static unsafe class Int8Linear
         // Rows are padded to whole micro-tiles with zero activations (byte 128), so every tile runs the fast kernel.
         int paddedRows = (rows + TileRows - 1) / TileRows * TileRows;
         // Pooled: this runs once per linear layer per batch, and fresh arrays of megabytes cost page faults.
+        var kernel = Select(ctx, requested);
         var quantized = ArrayPool<byte>.Shared.Rent(paddedRows * kp);
         var scales = ArrayPool<float>.Shared.Rent(rows);
+        short[]? widened = null;
         try
         {
             quantized.AsSpan(rows * kp, (paddedRows - rows) * kp).Fill(128);
-            QuantizeRows(ctx, x, rows, k, kp, quantized, scales, vectorised: !reference);
+            QuantizeRows(ctx, x, rows, k, kp, quantized, scales, vectorised: kernel != Int8Kernel.Reference);
+            if (kernel == Int8Kernel.MultiplyAddPairs)
+            {
+                widened = ArrayPool<short>.Shared.Rent(paddedRows * kp);
+                Widen(quantized.AsSpan(0, paddedRows * kp), widened);
+            }
 
-            bool vnni = !reference && AvxVnni.IsSupported && ctx.Isa >= IsaLevel.Avx2;
             int rowBlocks = (rows + RowBlock - 1) / RowBlock, panelBlocks = (w.Panels + PanelBlock - 1) / PanelBlock;
             fixed (float* py = y, pbias = bias)
             fixed (byte* pa = quantized)
+            fixed (short* pa16 = widened)
             fixed (sbyte* pb = w.Packed)
+            fixed (short* pb16 = kernel == Int8Kernel.MultiplyAddPairs ? w.PackedPairs : null)
             fixed (float* pscales = w.Scales)
             fixed (int* psums = w.ColumnSums)
             {
                 var job = new Job
                 {
-                    Y = py, A = pa, B = pb, Bias = pbias, HasBias = !bias.IsEmpty, RowCount = rows, N = n, Kp = kp,
+                    Y = py, A = pa, A16 = pa16, B = pb, B16 = pb16, Bias = pbias, HasBias = !bias.IsEmpty, RowCount = rows, N = n, Kp = kp,
                     ColumnScales = pscales, ColumnSums = psums,
-                    RowScales = scales, Weights = w, Accumulate = accumulate, Epilogue = epilogue, Vnni = vnni,
+                    RowScales = scales, Weights = w, Accumulate = accumulate, Epilogue = epilogue, Kernel = kernel,
                 };
                 ctx.For(rowBlocks * panelBlocks, t => job.Tile(t / panelBlocks, t % panelBlocks));
             }
@@ -126,7 +178,22 @@ public static unsafe class Int8Linear
         {
             ArrayPool<byte>.Shared.Return(quantized);
             ArrayPool<float>.Shared.Return(scales);
+            if (widened is not null) ArrayPool<short>.Shared.Return(widened);
         }
+    }
+
+    /// <summary>Activation bytes (q + 128, in [1, 255]) to int16, the operand type of VPMADDWD.</summary>
+    private static void Widen(ReadOnlySpan<byte> bytes, Span<short> shorts)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 32 <= bytes.Length; i += 32)
+            {
+                var (low, high) = Vector256.Widen(Vector256.Create(bytes.Slice(i, 32)));
+                low.AsInt16().CopyTo(shorts.Slice(i, 16));
+                high.AsInt16().CopyTo(shorts.Slice(i + 16, 16));
+            }
+        for (; i < bytes.Length; i++) shorts[i] = bytes[i];
     }
 
     /// <summary>Per row: s = max|x| / 127, a = round(x · 127 / max) + 128 in [1, 255]; padding bytes are 128 (zero).</summary>
@@ -182,11 +249,13 @@ public static unsafe class Int8Linear
     {
         public float* Y;
         public byte* A;
+        public short* A16, B16;
         public sbyte* B;
         public float* Bias;
         public float* ColumnScales;
         public int* ColumnSums;
-        public bool HasBias, Accumulate, Vnni;
+        public bool HasBias, Accumulate;
+        public Int8Kernel Kernel;
         public int RowCount, N, Kp;
         public float[] RowScales = [];
         public Int8Weights Weights = null!;
@@ -197,22 +266,50 @@ public static unsafe class Int8Linear
             int r0 = rowBlock * RowBlock, r1 = Math.Min(RowCount, r0 + RowBlock);
             int p0 = panelBlock * PanelBlock, p1 = Math.Min(Weights.Panels, p0 + PanelBlock);
             int j0 = p0 * Int8Weights.PanelWidth, j1 = Math.Min(N, p1 * Int8Weights.PanelWidth);
-            int* acc = stackalloc int[TileRows * Int8Weights.PanelWidth];
-            // A micro-tile's rows stay in L1 while it sweeps the block's panels (in L2); the epilogue then
-            // sees each row's whole block segment at once.
-            for (int r = r0; r < r1; r += TileRows)
+            int tiles = (r1 - r0 + TileRows - 1) / TileRows, panels = p1 - p0;
+            const int TileInts = TileRows * Int8Weights.PanelWidth;
+            var sums = ArrayPool<int>.Shared.Rent(tiles * panels * TileInts);
+            try
             {
-                int count = Math.Min(TileRows, r1 - r);
-                for (int p = p0; p < p1; p++)
+                fixed (int* acc = sums)
                 {
-                    var panel = B + (long)p * Int8Weights.PanelWidth * Kp;
-                    if (Vnni) MicroVnni(A + (long)r * Kp, Kp, panel, acc);   // padded rows: always a whole tile
-                    else MicroReference(A + (long)r * Kp, Kp, panel, acc, count);
-                    Store(acc, r, count, p);
+                    // K in blocks of at most KBlock: a micro-tile's rows (≤ 6 KiB) stay in L1 while it sweeps
+                    // the block's panels (≤ 8 × 16 KiB, in L2); the int32 sums carry over between K blocks.
+                    int blocks = (Kp + KBlock - 1) / KBlock, depth = (Kp / Int8Weights.Group + blocks - 1) / blocks * Int8Weights.Group;
+                    for (int k0 = 0; k0 < Kp; k0 += depth)
+                    {
+                        int kc = Math.Min(depth, Kp - k0);
+                        bool add = k0 > 0;
+                        for (int t = 0; t < tiles; t++)
+                        {
+                            long row = (long)(r0 + t * TileRows) * Kp + k0;
+                            int count = Math.Min(TileRows, r1 - r0 - t * TileRows);
+                            for (int p = p0; p < p1; p++)
+                            {
+                                // The k-th group of either layout starts k·16 elements into its panel.
+                                long panel = (long)p * Int8Weights.PanelWidth * Kp + (long)k0 * Int8Weights.PanelWidth;
+                                int* tile = acc + (t * panels + p - p0) * TileInts;
+                                // Padded rows: the fast kernels always run a whole tile.
+                                if (Kernel == Int8Kernel.Vnni) MicroVnni(A + row, kc, Kp, B + panel, tile, add);
+                                else if (Kernel == Int8Kernel.MultiplyAddPairs) MicroMultiplyAddPairs(A16 + row, kc, Kp, B16 + panel, tile, add);
+                                else MicroReference(A + row, kc, Kp, B + panel, tile, count, add);
+                            }
+                        }
+                    }
+                    // The epilogue sees each row's whole block segment at once.
+                    for (int t = 0; t < tiles; t++)
+                    {
+                        int r = r0 + t * TileRows, count = Math.Min(TileRows, r1 - r);
+                        for (int p = p0; p < p1; p++) Store(acc + (t * panels + p - p0) * TileInts, r, count, p);
+                        if (Epilogue is { } epilogue)
+                            for (int i = 0; i < count; i++)
+                                epilogue(new Span<float>(Y + (long)(r + i) * N + j0, j1 - j0), r + i, j0);
+                    }
                 }
-                if (Epilogue is { } epilogue)
-                    for (int i = 0; i < count; i++)
-                        epilogue(new Span<float>(Y + (long)(r + i) * N + j0, j1 - j0), r + i, j0);
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(sums);
             }
         }
 
@@ -248,31 +345,36 @@ public static unsafe class Int8Linear
         }
     }
 
-    /// <summary>The scalar reference: acc[i, j] = Σ_k a[i, k]·q[j, k] over the packed panel.</summary>
-    private static void MicroReference(byte* a, int kp, sbyte* panel, int* acc, int count)
+    /// <summary>The scalar reference: acc[i, j] (+)= Σ_k a[i, k]·q[j, k] over kc inputs of the packed panel.</summary>
+    private static void MicroReference(byte* a, int kc, nint stride, sbyte* panel, int* acc, int count, bool add)
     {
         for (int i = 0; i < count; i++)
             for (int j = 0; j < Int8Weights.PanelWidth; j++)
             {
-                int sum = 0;
-                for (int g = 0; g < kp / Int8Weights.Group; g++)
+                int sum = add ? acc[i * Int8Weights.PanelWidth + j] : 0;
+                for (int g = 0; g < kc / Int8Weights.Group; g++)
                     for (int b = 0; b < Int8Weights.Group; b++)
-                        sum += a[(long)i * kp + g * Int8Weights.Group + b] * panel[g * Int8Weights.PanelWidth * Int8Weights.Group + j * Int8Weights.Group + b];
+                        sum += a[i * stride + g * Int8Weights.Group + b] * panel[g * Int8Weights.PanelWidth * Int8Weights.Group + j * Int8Weights.Group + b];
                 acc[i * Int8Weights.PanelWidth + j] = sum;
             }
     }
 
     /// <summary>6 rows × 16 outputs with VPDPBUSD (two 8-lane int32 accumulators per row).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroVnni(byte* a, int kp, sbyte* panel, int* acc)
+    private static void MicroVnni(byte* a, int kc, nint s, sbyte* panel, int* acc, bool add)
     {
         Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        if (add)
+        {
+            c00 = Vector256.Load(acc); c01 = Vector256.Load(acc + 8); c10 = Vector256.Load(acc + 16); c11 = Vector256.Load(acc + 24);
+            c20 = Vector256.Load(acc + 32); c21 = Vector256.Load(acc + 40); c30 = Vector256.Load(acc + 48); c31 = Vector256.Load(acc + 56);
+            c40 = Vector256.Load(acc + 64); c41 = Vector256.Load(acc + 72); c50 = Vector256.Load(acc + 80); c51 = Vector256.Load(acc + 88);
+        }
         sbyte* b = panel;
         // Two row pointers and one stride: rows 0–2 at p0, p0 + s, p0 + 2s and rows 3–5 at p3, p3 + s, p3 + 2s
         // (base + index·scale addressing, no per-row address arithmetic in the loop).
-        nint s = kp;
-        byte* p0 = a, p3 = a + 3 * s, end = a + kp;
+        byte* p0 = a, p3 = a + 3 * s, end = a + kc;
         for (; p0 < end; p0 += Int8Weights.Group, p3 += Int8Weights.Group, b += Int8Weights.PanelWidth * Int8Weights.Group)
         {
             var b0 = Vector256.Load(b);
@@ -295,6 +397,52 @@ public static unsafe class Int8Linear
             x = Vector256.Create(*(int*)(p3 + 2 * s)).AsByte();
             c50 = AvxVnni.MultiplyWideningAndAdd(c50, x, b0);
             c51 = AvxVnni.MultiplyWideningAndAdd(c51, x, b1);
+        }
+        c00.Store(acc); c01.Store(acc + 8); c10.Store(acc + 16); c11.Store(acc + 24);
+        c20.Store(acc + 32); c21.Store(acc + 40); c30.Store(acc + 48); c31.Store(acc + 56);
+        c40.Store(acc + 64); c41.Store(acc + 72); c50.Store(acc + 80); c51.Store(acc + 88);
+    }
+
+    /// <summary>
+    /// 6 rows × 16 outputs with VPMADDWD (AVX2 without VNNI): each step multiplies one pair of int16
+    /// activations by 16 outputs' pairs of int16 weights and adds the pair sums into int32. Products of
+    /// [1, 255] by [−127, 127] fit int16 operands and the sums stay exact, so the result equals VNNI's.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroMultiplyAddPairs(short* a, int kc, nint s, short* panel, int* acc, bool add)
+    {
+        Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+            c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        if (add)
+        {
+            c00 = Vector256.Load(acc); c01 = Vector256.Load(acc + 8); c10 = Vector256.Load(acc + 16); c11 = Vector256.Load(acc + 24);
+            c20 = Vector256.Load(acc + 32); c21 = Vector256.Load(acc + 40); c30 = Vector256.Load(acc + 48); c31 = Vector256.Load(acc + 56);
+            c40 = Vector256.Load(acc + 64); c41 = Vector256.Load(acc + 72); c50 = Vector256.Load(acc + 80); c51 = Vector256.Load(acc + 88);
+        }
+        short* b = panel;
+        short* p0 = a, p3 = a + 3 * s, end = a + kc;
+        for (; p0 < end; p0 += 2, p3 += 2, b += Int8Weights.PanelWidth * 2)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 16);
+            var x = Vector256.Create(*(int*)p0).AsInt16();
+            c00 = Avx2.Add(c00, Avx2.MultiplyAddAdjacent(x, b0));
+            c01 = Avx2.Add(c01, Avx2.MultiplyAddAdjacent(x, b1));
+            x = Vector256.Create(*(int*)(p0 + s)).AsInt16();
+            c10 = Avx2.Add(c10, Avx2.MultiplyAddAdjacent(x, b0));
+            c11 = Avx2.Add(c11, Avx2.MultiplyAddAdjacent(x, b1));
+            x = Vector256.Create(*(int*)(p0 + 2 * s)).AsInt16();
+            c20 = Avx2.Add(c20, Avx2.MultiplyAddAdjacent(x, b0));
+            c21 = Avx2.Add(c21, Avx2.MultiplyAddAdjacent(x, b1));
+            x = Vector256.Create(*(int*)p3).AsInt16();
+            c30 = Avx2.Add(c30, Avx2.MultiplyAddAdjacent(x, b0));
+            c31 = Avx2.Add(c31, Avx2.MultiplyAddAdjacent(x, b1));
+            x = Vector256.Create(*(int*)(p3 + s)).AsInt16();
+            c40 = Avx2.Add(c40, Avx2.MultiplyAddAdjacent(x, b0));
+            c41 = Avx2.Add(c41, Avx2.MultiplyAddAdjacent(x, b1));
+            x = Vector256.Create(*(int*)(p3 + 2 * s)).AsInt16();
+            c50 = Avx2.Add(c50, Avx2.MultiplyAddAdjacent(x, b0));
+            c51 = Avx2.Add(c51, Avx2.MultiplyAddAdjacent(x, b1));
         }
         c00.Store(acc); c01.Store(acc + 8); c10.Store(acc + 16); c11.Store(acc + 24);
         c20.Store(acc + 32); c21.Store(acc + 40); c30.Store(acc + 48); c31.Store(acc + 56);
