@@ -44,6 +44,56 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
         Store(c + 5 * ldc, c5_0, c5_1, add);
     }
 
+    /// <summary>
+    /// A tile of 1–5 rows (the last row tile of a small M, such as one image's 50 tokens): the same sums as
+    /// <see cref="Run"/>'s first <paramref name="rows"/> rows, written straight to C, without computing
+    /// the missing rows into a scratch tile (at M = 50 that was 4 of 54 rows' work).
+    /// </summary>
+    public static void RunRows(int rows, int kc, float* a, float* b, float* c, nint ldc, bool add)
+    {
+        switch (rows)
+        {
+            case 1: RunFew<One>(kc, a, b, c, ldc, add); break;
+            case 2: RunFew<Two>(kc, a, b, c, ldc, add); break;
+            case 3: RunFew<Three>(kc, a, b, c, ldc, add); break;
+            case 4: RunFew<Four>(kc, a, b, c, ldc, add); break;
+            case 5: RunFew<Five>(kc, a, b, c, ldc, add); break;
+            default: throw new ArgumentOutOfRangeException(nameof(rows), rows, "1 to 5 rows");
+        }
+    }
+
+    private interface IRowCount { static abstract int Rows { get; } }
+    private readonly struct One : IRowCount { public static int Rows => 1; }
+    private readonly struct Two : IRowCount { public static int Rows => 2; }
+    private readonly struct Three : IRowCount { public static int Rows => 3; }
+    private readonly struct Four : IRowCount { public static int Rows => 4; }
+    private readonly struct Five : IRowCount { public static int Rows => 5; }
+
+    /// <summary>The JIT specialises this per row count: the branches fold away and unused accumulators vanish.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunFew<TRows>(int kc, float* a, float* b, float* c, nint ldc, bool add) where TRows : struct, IRowCount
+    {
+        Vector256<float> c0_0 = default, c0_1 = default, c1_0 = default, c1_1 = default, c2_0 = default, c2_1 = default,
+            c3_0 = default, c3_1 = default, c4_0 = default, c4_1 = default;
+        Vector256<float> x;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
+            x = Vector256.Create(a[0]); c0_0 = Fma.MultiplyAdd(x, b0, c0_0); c0_1 = Fma.MultiplyAdd(x, b1, c0_1);
+            if (TRows.Rows > 1) { x = Vector256.Create(a[1 * S]); c1_0 = Fma.MultiplyAdd(x, b0, c1_0); c1_1 = Fma.MultiplyAdd(x, b1, c1_1); }
+            if (TRows.Rows > 2) { x = Vector256.Create(a[2 * S]); c2_0 = Fma.MultiplyAdd(x, b0, c2_0); c2_1 = Fma.MultiplyAdd(x, b1, c2_1); }
+            if (TRows.Rows > 3) { x = Vector256.Create(a[3 * S]); c3_0 = Fma.MultiplyAdd(x, b0, c3_0); c3_1 = Fma.MultiplyAdd(x, b1, c3_1); }
+            if (TRows.Rows > 4) { x = Vector256.Create(a[4 * S]); c4_0 = Fma.MultiplyAdd(x, b0, c4_0); c4_1 = Fma.MultiplyAdd(x, b1, c4_1); }
+            a++;
+            b += GemmLayout.PanelWidth;
+        }
+        Store(c + 0 * ldc, c0_0, c0_1, add);
+        if (TRows.Rows > 1) Store(c + 1 * ldc, c1_0, c1_1, add);
+        if (TRows.Rows > 2) Store(c + 2 * ldc, c2_0, c2_1, add);
+        if (TRows.Rows > 3) Store(c + 3 * ldc, c3_0, c3_1, add);
+        if (TRows.Rows > 4) Store(c + 4 * ldc, c4_0, c4_1, add);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(float* c, Vector256<float> v0, Vector256<float> v1, bool add)
     {

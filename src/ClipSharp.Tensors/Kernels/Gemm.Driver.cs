@@ -136,6 +136,10 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
                         {
                             TKernel.Run(kc, a, b, c, job.Ldc, add);
                         }
+                        else if (typeof(TKernel) == typeof(Avx2Kernel) && cols == nr)
+                        {
+                            Avx2Kernel.RunRows(rows, kc, a, b, c, job.Ldc, add);
+                        }
                         else
                         {
                             TKernel.Run(kc, a, b, edge, nr, false);
