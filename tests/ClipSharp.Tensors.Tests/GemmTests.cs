@@ -114,12 +114,17 @@ public class GemmTests
         CheckCase(ctx, 171, 97, 513, transA: true, transB: false, accumulate: true, 1, 2, 3, seed: 78);
     }
 
+    /// <summary>
+    /// Also one row block over many column tasks (m = 50, n = 800: the A rows are packed once per phase and
+    /// shared by every task; k = 800 crosses a phase boundary), and a 2-row last tile (50 = 8 × 6 + 2).
+    /// </summary>
     [Theory]
-    [InlineData(false, true)]
-    [InlineData(true, false)]
-    public void ResultsAreBitIdentical_AcrossThreadCountsAndIsas(bool transA, bool transB)
+    [InlineData(false, true, 350, 203, 700)]
+    [InlineData(true, false, 350, 203, 700)]
+    [InlineData(false, true, 50, 800, 800)]
+    [InlineData(true, false, 14, 1600, 520)]
+    public void ResultsAreBitIdentical_AcrossThreadCountsAndIsas(bool transA, bool transB, int m, int n, int k)
     {
-        int m = 350, n = 203, k = 700;
         var a = Random(m * k, 5);
         var b = Random(n * k, 6);
         int lda = transA ? m : k, ldb = transB ? k : n;
@@ -133,6 +138,7 @@ public class GemmTests
                 var c = new float[m * n];
                 Gemm.Multiply(new ComputeContext(threads, isa), c, n, a, lda, transA, b, ldb, transB, m, n, k);
                 string name = $"{isa} x{threads}";
+                if (first == null) CheckCase(new ComputeContext(threads, isa), m, n, k, transA, transB, accumulate: true, 0, 0, 0, seed: m + n);
                 if (first == null) { first = c; firstName = name; continue; }
                 for (int i = 0; i < c.Length; i++)
                     if (BitConverter.SingleToInt32Bits(c[i]) != BitConverter.SingleToInt32Bits(first[i]))

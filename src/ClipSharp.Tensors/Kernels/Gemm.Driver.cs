@@ -25,6 +25,11 @@ internal unsafe struct GemmJob
     public int Mc, Nc, TasksM, TilesM;
     /// <summary>The K range [PStart, PEnd) of the current phase.</summary>
     public int PStart, PEnd;
+    /// <summary>
+    /// When not null: the whole of A for the current phase, packed once (its K blocks one after another,
+    /// Mc rows each) for every task to read, instead of each column task packing the same rows again.
+    /// </summary>
+    public float* SharedA;
 }
 
 /// <summary>
@@ -60,11 +65,16 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         job.Nc = panelsPerTask * GemmLayout.PanelWidth;
         job.TasksM = tasksM;
         int tasks = tasksM * ((panels + panelsPerTask - 1) / panelsPerTask);
+        // One row block split into several column tasks (small M: one image's 50 tokens, a short prompt):
+        // each task would pack the same A rows, which at M = 50 costs 5-10% of the multiply.
+        bool share = tasksM == 1 && tasks > 1 && !MayReadAInPlace(in job);
+        if (share) job.SharedA = GemmBuffer.ForSharedA((long)job.Mc * GemmLayout.ARowStride * (GemmLayout.PhaseDepth / GemmLayout.Kc)).Pointer;
         if (threads == 1 || tasks == 1)
         {
             for (job.PStart = 0; job.PStart < job.K; job.PStart = job.PEnd)
             {
                 job.PEnd = Math.Min(job.K, job.PStart + GemmLayout.PhaseDepth);
+                if (share) PackSharedA(in job);
                 for (int t = 0; t < tasks; t++) RunTask(in job, t);
             }
         }
@@ -87,9 +97,24 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         for (job.PStart = 0; job.PStart < job.K; job.PStart = job.PEnd)
         {
             job.PEnd = Math.Min(job.K, job.PStart + GemmLayout.PhaseDepth);
+            if (job.SharedA != null) PackSharedA(in job);
             ctx.For(tasks, body);
         }
     }
+
+    /// <summary>Packs all M rows of the current phase's K blocks into <see cref="GemmJob.SharedA"/>.</summary>
+    private static void PackSharedA(in GemmJob job)
+    {
+        for (int p0 = job.PStart; p0 < job.PEnd; p0 += GemmLayout.Kc)
+            GemmPacking.PackA(SharedBlock(in job, p0), job.A, job.Lda, job.TransA, 0, job.M, p0, Math.Min(GemmLayout.Kc, job.K - p0), TKernel.Mr, UsesAvx);
+    }
+
+    private static float* SharedBlock(in GemmJob job, int p0) =>
+        job.SharedA + (long)(p0 - job.PStart) / GemmLayout.Kc * job.Mc * GemmLayout.ARowStride;
+
+    /// <summary>Whether some task of this job might read A in place (then nothing is packed for it to share).</summary>
+    private static bool MayReadAInPlace(in GemmJob job) =>
+        typeof(TKernel) == typeof(Avx512Kernel) && !job.TransA && (job.Lda * sizeof(float)) % 2048 != 0;
 
     private static void RunTask(in GemmJob job, int task)
     {
@@ -114,7 +139,8 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         {
             int kc = Math.Min(GemmLayout.Kc, job.K - p0);
             bool add = job.Accumulate || p0 > 0;
-            if (!inPlace) GemmPacking.PackA(packedA, job.A, job.Lda, job.TransA, i0, mc, p0, kc, mr, UsesAvx);
+            if (job.SharedA != null) packedA = SharedBlock(in job, p0);
+            else if (!inPlace) GemmPacking.PackA(packedA, job.A, job.Lda, job.TransA, i0, mc, p0, kc, mr, UsesAvx);
             for (int jp = j0; jp < jEnd; jp += W)
             {
                 float* panel = job.PackedB + GemmLayout.PanelOffset(p0, kc, jp, paddedN);

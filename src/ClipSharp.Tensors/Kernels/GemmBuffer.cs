@@ -29,7 +29,7 @@ internal sealed unsafe class GemmBuffer
     }
 
     /// <summary>Scratch kept per thread between calls: packed A blocks, and packed B for unpacked calls.</summary>
-    [ThreadStatic] private static GemmBuffer? t_packedA, t_packedB;
+    [ThreadStatic] private static GemmBuffer? t_packedA, t_packedB, t_sharedA;
 
     /// <summary>Largest packed-B scratch kept per thread (64 Mi floats); larger ones are dropped after use.</summary>
     private const long KeepLimit = 64L << 20;
@@ -39,6 +39,17 @@ internal sealed unsafe class GemmBuffer
     {
         var buf = t_packedA;
         if (buf == null || buf.Length < length) t_packedA = buf = new GemmBuffer(length);
+        return buf;
+    }
+
+    /// <summary>
+    /// The calling thread's buffer for an A packed once and read by all of one GEMM's tasks (reused across
+    /// calls; the workers read it only while that thread waits for them).
+    /// </summary>
+    public static GemmBuffer ForSharedA(long length)
+    {
+        var buf = t_sharedA;
+        if (buf == null || buf.Length < length) t_sharedA = buf = new GemmBuffer(length);
         return buf;
     }
 
