@@ -1,6 +1,6 @@
 using ClipSharp.Bench;
 
-// Usage: dotnet run -c Release --project bench/ClipSharp.Bench -- <peak|gemm|all> [--repeats N] [--threads 1,2] [--shape TEXT]
+// Usage: dotnet run -c Release --project bench/ClipSharp.Bench -- <peak|gemm|isa|all> [--repeats N] [--threads 1,2] [--shape TEXT]
 string mode = args.Length > 0 ? args[0] : "all";
 int repeats = 5;
 int[] threads = [1, 2];
@@ -12,6 +12,7 @@ for (int i = 1; i < args.Length - 1; i++)
     else if (args[i] == "--shape") filter = args[++i];
 }
 
+if (mode == "isa") { IsaReport.Run(); return 0; }
 Console.WriteLine($"ClipSharp.Bench {mode}: {Environment.ProcessorCount} logical CPUs, ISA {ClipSharp.Tensors.ComputeContext.DetectIsa()}, best of {repeats}");
 var peaks = new Dictionary<int, double>();
 if (mode is "peak" or "gemm" or "all")
@@ -23,5 +24,5 @@ if (mode is "peak" or "gemm" or "all")
     }
 }
 if (mode is "gemm" or "all") GemmBench.Run(threads, repeats, peaks, filter);
-else if (mode is not "peak") { Console.Error.WriteLine($"unknown mode '{mode}' (peak, gemm, all)"); return 2; }
+else if (mode is not "peak") { Console.Error.WriteLine($"unknown mode '{mode}' (peak, gemm, isa, all)"); return 2; }
 return 0;
