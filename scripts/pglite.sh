@@ -24,6 +24,7 @@ case "${1:-install}" in
     install
     dir="${2:?data folder}"; port="${3:?port}"
     mkdir -p "$dir"
+    dir="$(cd "$dir" && pwd)"   # absolute: the server runs from the install folder
     cd "$home"
     exec node node_modules/@electric-sql/pglite-socket/dist/scripts/server.js \
       --db="$dir" --port="$port" --host=127.0.0.1 -e @electric-sql/pglite-pgvector:vector -m 4 ;;
