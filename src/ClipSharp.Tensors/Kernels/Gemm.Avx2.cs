@@ -15,7 +15,18 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
     public static int Nr => 16;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool add)
+    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool add) => Tile(kc, a, S, b, c, ldc, add);
+
+    /// <summary>
+    /// The same tile reading A where it is (row-major, rows <paramref name="lda"/> floats apart) instead of a
+    /// packed panel: the same sums in the same order, without copying A first.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunStrided(int kc, float* a, nint lda, float* b, float* c, nint ldc, bool add) => Tile(kc, a, lda, b, c, ldc, add);
+
+    /// <summary>Rows 0–2 at p0 + {0, 1, 2}·s and rows 3–5 at p3 + … (base + index·scale addressing for a run-time stride).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile(int kc, float* a, nint s, float* b, float* c, nint ldc, bool add)
     {
         Vector256<float> c0_0 = default, c0_1 = default,
             c1_0 = default, c1_1 = default,
@@ -24,16 +35,18 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
             c4_0 = default, c4_1 = default,
             c5_0 = default, c5_1 = default;
         Vector256<float> x;
+        float* p0 = a, p3 = a + 3 * s;
         for (int p = 0; p < kc; p++)
         {
             Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
-            x = Vector256.Create(a[0]); c0_0 = Fma.MultiplyAdd(x, b0, c0_0); c0_1 = Fma.MultiplyAdd(x, b1, c0_1);
-            x = Vector256.Create(a[1 * S]); c1_0 = Fma.MultiplyAdd(x, b0, c1_0); c1_1 = Fma.MultiplyAdd(x, b1, c1_1);
-            x = Vector256.Create(a[2 * S]); c2_0 = Fma.MultiplyAdd(x, b0, c2_0); c2_1 = Fma.MultiplyAdd(x, b1, c2_1);
-            x = Vector256.Create(a[3 * S]); c3_0 = Fma.MultiplyAdd(x, b0, c3_0); c3_1 = Fma.MultiplyAdd(x, b1, c3_1);
-            x = Vector256.Create(a[4 * S]); c4_0 = Fma.MultiplyAdd(x, b0, c4_0); c4_1 = Fma.MultiplyAdd(x, b1, c4_1);
-            x = Vector256.Create(a[5 * S]); c5_0 = Fma.MultiplyAdd(x, b0, c5_0); c5_1 = Fma.MultiplyAdd(x, b1, c5_1);
-            a++;
+            x = Vector256.Create(p0[0]); c0_0 = Fma.MultiplyAdd(x, b0, c0_0); c0_1 = Fma.MultiplyAdd(x, b1, c0_1);
+            x = Vector256.Create(p0[s]); c1_0 = Fma.MultiplyAdd(x, b0, c1_0); c1_1 = Fma.MultiplyAdd(x, b1, c1_1);
+            x = Vector256.Create(p0[2 * s]); c2_0 = Fma.MultiplyAdd(x, b0, c2_0); c2_1 = Fma.MultiplyAdd(x, b1, c2_1);
+            x = Vector256.Create(p3[0]); c3_0 = Fma.MultiplyAdd(x, b0, c3_0); c3_1 = Fma.MultiplyAdd(x, b1, c3_1);
+            x = Vector256.Create(p3[s]); c4_0 = Fma.MultiplyAdd(x, b0, c4_0); c4_1 = Fma.MultiplyAdd(x, b1, c4_1);
+            x = Vector256.Create(p3[2 * s]); c5_0 = Fma.MultiplyAdd(x, b0, c5_0); c5_1 = Fma.MultiplyAdd(x, b1, c5_1);
+            p0++;
+            p3++;
             b += GemmLayout.PanelWidth;
         }
         Store(c + 0 * ldc, c0_0, c0_1, add);

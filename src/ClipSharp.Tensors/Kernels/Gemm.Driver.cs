@@ -67,7 +67,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         int tasks = tasksM * ((panels + panelsPerTask - 1) / panelsPerTask);
         // One row block split into several column tasks (small M: one image's 50 tokens, a short prompt):
         // each task would pack the same A rows, which at M = 50 costs 5-10% of the multiply.
-        bool share = tasksM == 1 && tasks > 1 && !MayReadAInPlace(in job);
+        bool share = tasksM == 1 && tasks > 1 && !(MayReadAInPlace(in job) && job.M % mr == 0);
         if (share) job.SharedA = GemmBuffer.ForSharedA((long)job.Mc * GemmLayout.ARowStride * (GemmLayout.PhaseDepth / GemmLayout.Kc)).Pointer;
         if (threads == 1 || tasks == 1)
         {
@@ -112,9 +112,18 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
     private static float* SharedBlock(in GemmJob job, int p0) =>
         job.SharedA + (long)(p0 - job.PStart) / GemmLayout.Kc * job.Mc * GemmLayout.ARowStride;
 
-    /// <summary>Whether some task of this job might read A in place (then nothing is packed for it to share).</summary>
-    private static bool MayReadAInPlace(in GemmJob job) =>
-        typeof(TKernel) == typeof(Avx512Kernel) && !job.TransA && (job.Lda * sizeof(float)) % 2048 != 0;
+    /// <summary>
+    /// Whether tasks of this job whose rows are whole tiles read A in place (nothing is packed to share then): a
+    /// row-major A whose row stride spreads a tile's rows over L1 sets. AVX-512's 14 rows need a stride that is
+    /// not a multiple of 2 KiB (else they fall in one or two sets); AVX2's 6 rows fit the 8 ways of one set, so
+    /// only a multiple of <see cref="Avx2InPlaceStrideModulus"/> bytes is refused.
+    /// </summary>
+    private static bool MayReadAInPlace(in GemmJob job) => !job.TransA &&
+        (typeof(TKernel) == typeof(Avx512Kernel) ? (job.Lda * sizeof(float)) % 2048 != 0
+        : typeof(TKernel) == typeof(Avx2Kernel) && Avx2InPlaceStrideModulus > 0 && (job.Lda * sizeof(float)) % Avx2InPlaceStrideModulus != 0);
+
+    /// <summary>Row strides (bytes) that are multiples of this keep AVX2 packing A; 0 turns in-place reads off (benchmarks).</summary>
+    internal static int Avx2InPlaceStrideModulus = int.TryParse(Environment.GetEnvironmentVariable("CLIPSHARP_AVX2_INPLACE_MODULUS"), out int m) ? m : 2048;
 
     private static void RunTask(in GemmJob job, int task)
     {
@@ -154,7 +163,9 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
                         float* c = job.C + (i0 + ir) * job.Ldc + jp + js;
                         if (inPlace)
                         {
-                            Avx512Kernel.RunStrided(kc, job.A + (i0 + ir) * job.Lda + p0, job.Lda, b, c, job.Ldc, add);
+                            float* rowA = job.A + (i0 + ir) * job.Lda + p0;
+                            if (typeof(TKernel) == typeof(Avx512Kernel)) Avx512Kernel.RunStrided(kc, rowA, job.Lda, b, c, job.Ldc, add);
+                            else Avx2Kernel.RunStrided(kc, rowA, job.Lda, b, c, job.Ldc, add);
                             continue;
                         }
                         float* a = packedA + (nint)ir * GemmLayout.ARowStride;
@@ -180,13 +191,12 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
     }
 
     /// <summary>
-    /// Whether the AVX-512 kernel can read this task's A rows where they are (<see cref="Avx512Kernel.RunStrided"/>):
-    /// A not transposed, only whole tiles, and a row stride that spreads the 14 rows over at least four L1
-    /// sets (a stride of a multiple of 2 KiB would pile them into one or two sets).
+    /// Whether the AVX-512 or AVX2 kernel can read this task's A rows where they are (<see cref="Avx512Kernel.RunStrided"/>,
+    /// <see cref="Avx2Kernel.RunStrided"/>): A not transposed, only whole tiles, and a row stride the rows of a tile
+    /// do not pile into too few L1 sets with (<see cref="MayReadAInPlace"/>).
     /// </summary>
     private static bool ReadsAInPlace(in GemmJob job, int mc, int j0, int jEnd) =>
-        typeof(TKernel) == typeof(Avx512Kernel) && !job.TransA && mc % TKernel.Mr == 0
-        && (jEnd - j0) % TKernel.Nr == 0 && (job.Lda * sizeof(float)) % 2048 != 0;
+        MayReadAInPlace(in job) && mc % TKernel.Mr == 0 && (jEnd - j0) % TKernel.Nr == 0;
 
     /// <summary>After the last phase: bias, then the epilogue, on each finished row segment.</summary>
     private static void Finish(in GemmJob job, int i0, int mc, int j0, int jEnd)
