@@ -26,6 +26,11 @@ internal static class GemmBench
         new("attn QK^T T=50 D=64", 50, 50, 64),
         new("attn QK^T T=77 D=64", 77, 77, 64),
         new("M=1 768x768", 1, 768, 768),
+        new("RN50 b8 l1 1x1 64->256", 25088, 256, 64),
+        new("RN50 b8 l1 3x3 64->64", 25088, 64, 576),
+        new("RN50 b32 l3 1x1 1024->256", 6272, 256, 1024),
+        new("RN50 b32 l3 3x3 256->256", 6272, 256, 2304),
+        new("RN50 b32 l4 1x1 512->2048", 1568, 2048, 512),
     ];
 
     public static void Run(int[] threadCounts, int repeats, IReadOnlyDictionary<int, double> peaks, string? filter)
