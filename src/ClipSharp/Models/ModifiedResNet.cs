@@ -150,17 +150,26 @@ internal sealed class ConvGemm
         var y = Tensor.Uninitialized(b, p, q, Conv.OutChannels);
         int depth = k * k * c, rowsPerImage = p * q;
         int images = (int)Math.Clamp(Im2ColFloats / ((long)rowsPerImage * depth), 1, b);
-        var rows = Tensor.Uninitialized(images * rowsPerImage, depth);
-        var input = x.Contiguous();
-        for (int n = 0; n < b; n += images)
+        // Pooled: up to 32 MiB per convolution per forward, which fresh would cost page faults every call.
+        var storage = System.Buffers.ArrayPool<float>.Shared.Rent(images * rowsPerImage * depth);
+        try
         {
-            int count = Math.Min(images, b - n);
-            var block = count == images ? rows : rows.Slice(0, count * rowsPerImage);
-            Convolution.Im2ColNhwc(ctx, block.Span, input.Span.Slice(n * h * w * c, count * h * w * c), count, h, w, c, k, k, Conv.Stride, Conv.Padding);
-            // The epilogue sees rows of this block; shift them to rows of the whole batch.
-            int first = n * rowsPerImage;
-            GemmRowEpilogue? shifted = epilogue is null ? null : (values, row, column) => epilogue(values, first + row, column);
-            Linear.Forward(ctx, block, shifted, output: y.Reshape(b * rowsPerImage, Conv.OutChannels).Slice(first, count * rowsPerImage));
+            var rows = new Tensor(storage, 0, [images * rowsPerImage, depth], [depth, 1]);
+            var input = x.Contiguous();
+            for (int n = 0; n < b; n += images)
+            {
+                int count = Math.Min(images, b - n);
+                var block = count == images ? rows : rows.Slice(0, count * rowsPerImage);
+                Convolution.Im2ColNhwc(ctx, block.Span, input.Span.Slice(n * h * w * c, count * h * w * c), count, h, w, c, k, k, Conv.Stride, Conv.Padding);
+                // The epilogue sees rows of this block; shift them to rows of the whole batch.
+                int first = n * rowsPerImage;
+                GemmRowEpilogue? shifted = epilogue is null ? null : (values, row, column) => epilogue(values, first + row, column);
+                Linear.Forward(ctx, block, shifted, output: y.Reshape(b * rowsPerImage, Conv.OutChannels).Slice(first, count * rowsPerImage));
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(storage);
         }
         return y;
     }
