@@ -35,6 +35,12 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
             c4_0 = default, c4_1 = default,
             c5_0 = default, c5_1 = default;
         Vector256<float> x;
+        // Start fetching the C tile now so the final read-modify-write does not wait on L2/L3.
+        for (int r = 0; r < 6; r++)
+        {
+            Sse.Prefetch0(c + r * ldc);
+            Sse.Prefetch0(c + r * ldc + 15);
+        }
         float* p0 = a, p3 = a + 3 * s;
         for (int p = 0; p < kc; p++)
         {

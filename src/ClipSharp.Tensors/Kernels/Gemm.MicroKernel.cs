@@ -53,8 +53,20 @@ internal static class GemmLayout
     /// </summary>
     public const int PhaseDepth = 3 * Kc;
 
-    /// <summary>Most columns of C per task: 168 x 768 floats of C (504 KiB) stay in L2 with the packed A.</summary>
-    public const int NcMax = 768;
+    /// <summary>
+    /// Most columns of C per task, so that the task's McTarget rows of C stay in L2 beside its packed A:
+    /// 768 (504 KiB of C) on a 1 MiB L2 (Zen 4/5, recent Intel), 384 on a 512 KiB one (Zen 2/3), where 768
+    /// columns sent every C tile's read-modify-write to L3. The split changes no sum's order.
+    /// </summary>
+    public static readonly int NcMax = ColumnsForL2(CacheSizes.L2Bytes);
+
+    internal static int ColumnsForL2(long l2Bytes)
+    {
+        // C block + packed A block in at most ~90 % of L2, in whole panels, between 4 and 24 panels.
+        long floats = l2Bytes * 9 / 10 / sizeof(float) / McTarget - ARowStride;
+        int panels = (int)Math.Clamp(floats / PanelWidth, 4, 24);
+        return (panels >= 12 ? panels / 12 * 12 : panels) * PanelWidth;
+    }
 
     /// <summary>Rounds <paramref name="n"/> up to whole panels.</summary>
     public static int PaddedColumns(int n) => (n + PanelWidth - 1) / PanelWidth * PanelWidth;
@@ -65,4 +77,30 @@ internal static class GemmLayout
     /// <paramref name="paddedN"/> columns: blocks are stored one after another, each as consecutive panels.
     /// </summary>
     public static long PanelOffset(int p0, int kc, int j0, int paddedN) => (long)p0 * paddedN + (long)j0 * kc;
+}
+
+/// <summary>This machine's per-core L2 size (Linux sysfs; 1 MiB where it cannot be read). CLIPSHARP_L2_BYTES overrides.</summary>
+internal static class CacheSizes
+{
+    public static readonly long L2Bytes = Read();
+
+    private static long Read()
+    {
+        if (long.TryParse(Environment.GetEnvironmentVariable("CLIPSHARP_L2_BYTES"), out long forced) && forced > 0) return forced;
+        try
+        {
+            for (int index = 0; index < 8; index++)
+            {
+                string dir = $"/sys/devices/system/cpu/cpu0/cache/index{index}";
+                if (!Directory.Exists(dir)) break;
+                if (File.ReadAllText(Path.Combine(dir, "level")).Trim() != "2") continue;
+                string size = File.ReadAllText(Path.Combine(dir, "size")).Trim();   // e.g. "512K"
+                long scale = size.EndsWith('K') ? 1024 : size.EndsWith('M') ? 1024 * 1024 : 1;
+                if (long.TryParse(size.TrimEnd('K', 'M'), out long value) && value > 0) return value * scale;
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return 1L << 20;
+    }
 }
