@@ -27,6 +27,10 @@ if [ ! -f "$export_dir/text.ts" ]; then
   /usr/bin/python3 "$here/bench/peer/export_peers.py" --config "$config" --weights "$weights" --tokens "$work/tokens.json" --out "$export_dir" >&2
 fi
 dotnet build "$here/bench/DotnetPeers/DotnetPeers.csproj" -c Release -o "$work/dotnet-peers" --nologo -v quiet >&2
+# TorchSharp 0.107's native library wants GLIBCXX_3.4.32 (GCC 13) for one symbol; on Debian 12 this gives it
+# a patched copy and a preloaded definition of that symbol (bench/peer/glibcxx-shim/prepare.sh explains).
+"$here/scripts/setup.sh" g++ >/dev/null
+torchsharp_preload="$("$here/bench/peer/glibcxx-shim/prepare.sh" "$work/dotnet-peers")"
 # ClipSharp's features on the agreement inputs, for each peer's cosine check.
 "$here/clipsharp" embed --model "$weights" --pixels "$export_dir/agreement.safetensors:pixel_values" \
   --tokens "$export_dir/agreement.safetensors:tokens" --out "$work/ours-$arch.safetensors" >&2
@@ -39,14 +43,15 @@ run_peer() {  # run_peer NAME ROUND
     pytorch) OPENBLAS_CORETYPE="$(grep -qw avx512f /proc/cpuinfo && echo SkylakeX || echo Haswell)" /usr/bin/python3 "$here/bench/peer/bench_torch.py" --config "$config" --weights "$weights" \
         --tokens "$work/tokens.json" --batch "$batch" --text-batch "$text_batch" --threads "$(nproc)" --iters "$iters" ;;
     *) local features=""; [ "$2" = 1 ] && features="--features-out $work/features-$1-$arch.json"
-       dotnet "$work/dotnet-peers/DotnetPeers.dll" --engine "$1" --dir "$export_dir" --tokens "$work/tokens.json" \
+       local preload=""; case "$1" in torchsharp*) preload="$torchsharp_preload" ;; esac
+       LD_PRELOAD="$preload" dotnet "$work/dotnet-peers/DotnetPeers.dll" --engine "$1" --dir "$export_dir" --tokens "$work/tokens.json" \
          --batch "$batch" --text-batch "$text_batch" --threads "$(nproc)" --iters "$iters" $features ;;
   esac
 }
 for round in $(seq "$rounds"); do
   for p in "${peers[@]}"; do
-    # A peer that cannot start here (TorchSharp 0.107's native library needs GLIBCXX_3.4.32, newer than
-    # Debian 12's libstdc++) is reported and left out of the table rather than stopping the comparison.
+    # A peer that cannot start here (say TorchSharp's native library on a system the shim above does not
+    # cover) is reported and left out of the table rather than stopping the comparison.
     if ! line="$(run_peer "$p" "$round" 2>"$work/$p.err")" || [ -z "$line" ]; then
       echo "round $round $p: did not run: $(grep -m1 -oE "GLIBCXX_[0-9.]+' not found|[A-Za-z.]*Exception: [^.]*" "$work/$p.err" || tail -c 200 "$work/$p.err")"; continue
     fi
