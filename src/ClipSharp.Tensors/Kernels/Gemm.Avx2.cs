@@ -15,68 +15,30 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
     public static int Nr => 16;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool add) => Tile(kc, a, S, b, c, ldc, add);
+    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool add) => Tile<Six>(kc, a, S, b, c, ldc, add);
 
     /// <summary>
     /// The same tile reading A where it is (row-major, rows <paramref name="lda"/> floats apart) instead of a
     /// packed panel: the same sums in the same order, without copying A first.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunStrided(int kc, float* a, nint lda, float* b, float* c, nint ldc, bool add) => Tile(kc, a, lda, b, c, ldc, add);
-
-    /// <summary>Rows 0–2 at p0 + {0, 1, 2}·s and rows 3–5 at p3 + … (base + index·scale addressing for a run-time stride).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile(int kc, float* a, nint s, float* b, float* c, nint ldc, bool add)
-    {
-        Vector256<float> c0_0 = default, c0_1 = default,
-            c1_0 = default, c1_1 = default,
-            c2_0 = default, c2_1 = default,
-            c3_0 = default, c3_1 = default,
-            c4_0 = default, c4_1 = default,
-            c5_0 = default, c5_1 = default;
-        Vector256<float> x;
-        // Start fetching the C tile now so the final read-modify-write does not wait on L2/L3.
-        for (int r = 0; r < 6; r++)
-        {
-            Sse.Prefetch0(c + r * ldc);
-            Sse.Prefetch0(c + r * ldc + 15);
-        }
-        float* p0 = a, p3 = a + 3 * s;
-        for (int p = 0; p < kc; p++)
-        {
-            Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
-            x = Vector256.Create(p0[0]); c0_0 = Fma.MultiplyAdd(x, b0, c0_0); c0_1 = Fma.MultiplyAdd(x, b1, c0_1);
-            x = Vector256.Create(p0[s]); c1_0 = Fma.MultiplyAdd(x, b0, c1_0); c1_1 = Fma.MultiplyAdd(x, b1, c1_1);
-            x = Vector256.Create(p0[2 * s]); c2_0 = Fma.MultiplyAdd(x, b0, c2_0); c2_1 = Fma.MultiplyAdd(x, b1, c2_1);
-            x = Vector256.Create(p3[0]); c3_0 = Fma.MultiplyAdd(x, b0, c3_0); c3_1 = Fma.MultiplyAdd(x, b1, c3_1);
-            x = Vector256.Create(p3[s]); c4_0 = Fma.MultiplyAdd(x, b0, c4_0); c4_1 = Fma.MultiplyAdd(x, b1, c4_1);
-            x = Vector256.Create(p3[2 * s]); c5_0 = Fma.MultiplyAdd(x, b0, c5_0); c5_1 = Fma.MultiplyAdd(x, b1, c5_1);
-            p0++;
-            p3++;
-            b += GemmLayout.PanelWidth;
-        }
-        Store(c + 0 * ldc, c0_0, c0_1, add);
-        Store(c + 1 * ldc, c1_0, c1_1, add);
-        Store(c + 2 * ldc, c2_0, c2_1, add);
-        Store(c + 3 * ldc, c3_0, c3_1, add);
-        Store(c + 4 * ldc, c4_0, c4_1, add);
-        Store(c + 5 * ldc, c5_0, c5_1, add);
-    }
+    public static void RunStrided(int kc, float* a, nint lda, float* b, float* c, nint ldc, bool add) => Tile<Six>(kc, a, lda, b, c, ldc, add);
 
     /// <summary>
     /// A tile of 1–5 rows (the last row tile of a small M, such as one image's 50 tokens): the same sums as
     /// <see cref="Run"/>'s first <paramref name="rows"/> rows, written straight to C, without computing
     /// the missing rows into a scratch tile (at M = 50 that was 4 of 54 rows' work).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RunRows(int rows, int kc, float* a, float* b, float* c, nint ldc, bool add)
     {
         switch (rows)
         {
-            case 1: RunFew<One>(kc, a, b, c, ldc, add); break;
-            case 2: RunFew<Two>(kc, a, b, c, ldc, add); break;
-            case 3: RunFew<Three>(kc, a, b, c, ldc, add); break;
-            case 4: RunFew<Four>(kc, a, b, c, ldc, add); break;
-            case 5: RunFew<Five>(kc, a, b, c, ldc, add); break;
+            case 1: Tile<One>(kc, a, S, b, c, ldc, add); break;
+            case 2: Tile<Two>(kc, a, S, b, c, ldc, add); break;
+            case 3: Tile<Three>(kc, a, S, b, c, ldc, add); break;
+            case 4: Tile<Four>(kc, a, S, b, c, ldc, add); break;
+            case 5: Tile<Five>(kc, a, S, b, c, ldc, add); break;
             default: throw new ArgumentOutOfRangeException(nameof(rows), rows, "1 to 5 rows");
         }
     }
@@ -87,23 +49,40 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
     private readonly struct Three : IRowCount { public static int Rows => 3; }
     private readonly struct Four : IRowCount { public static int Rows => 4; }
     private readonly struct Five : IRowCount { public static int Rows => 5; }
+    private readonly struct Six : IRowCount { public static int Rows => 6; }
 
-    /// <summary>The JIT specialises this per row count: the branches fold away and unused accumulators vanish.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunFew<TRows>(int kc, float* a, float* b, float* c, nint ldc, bool add) where TRows : struct, IRowCount
+    /// <summary>
+    /// The tile, specialised by the JIT per row count (the row branches fold away, unused accumulators vanish):
+    /// rows 0–2 at p0 + {0, 1, 2}·s and rows 3–5 at p3 + … (base + index·scale addressing for a run-time stride).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile<TRows>(int kc, float* a, nint s, float* b, float* c, nint ldc, bool add) where TRows : struct, IRowCount
     {
-        Vector256<float> c0_0 = default, c0_1 = default, c1_0 = default, c1_1 = default, c2_0 = default, c2_1 = default,
-            c3_0 = default, c3_1 = default, c4_0 = default, c4_1 = default;
+        Vector256<float> c0_0 = default, c0_1 = default,
+            c1_0 = default, c1_1 = default,
+            c2_0 = default, c2_1 = default,
+            c3_0 = default, c3_1 = default,
+            c4_0 = default, c4_1 = default,
+            c5_0 = default, c5_1 = default;
         Vector256<float> x;
+        // Start fetching the C tile now so the final read-modify-write does not wait on L2/L3.
+        for (int r = 0; r < TRows.Rows; r++)
+        {
+            Sse.Prefetch0(c + r * ldc);
+            Sse.Prefetch0(c + r * ldc + 15);
+        }
+        float* p0 = a, p3 = a + 3 * s;
         for (int p = 0; p < kc; p++)
         {
             Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
-            x = Vector256.Create(a[0]); c0_0 = Fma.MultiplyAdd(x, b0, c0_0); c0_1 = Fma.MultiplyAdd(x, b1, c0_1);
-            if (TRows.Rows > 1) { x = Vector256.Create(a[1 * S]); c1_0 = Fma.MultiplyAdd(x, b0, c1_0); c1_1 = Fma.MultiplyAdd(x, b1, c1_1); }
-            if (TRows.Rows > 2) { x = Vector256.Create(a[2 * S]); c2_0 = Fma.MultiplyAdd(x, b0, c2_0); c2_1 = Fma.MultiplyAdd(x, b1, c2_1); }
-            if (TRows.Rows > 3) { x = Vector256.Create(a[3 * S]); c3_0 = Fma.MultiplyAdd(x, b0, c3_0); c3_1 = Fma.MultiplyAdd(x, b1, c3_1); }
-            if (TRows.Rows > 4) { x = Vector256.Create(a[4 * S]); c4_0 = Fma.MultiplyAdd(x, b0, c4_0); c4_1 = Fma.MultiplyAdd(x, b1, c4_1); }
-            a++;
+            x = Vector256.Create(p0[0]); c0_0 = Fma.MultiplyAdd(x, b0, c0_0); c0_1 = Fma.MultiplyAdd(x, b1, c0_1);
+            if (TRows.Rows > 1) { x = Vector256.Create(p0[s]); c1_0 = Fma.MultiplyAdd(x, b0, c1_0); c1_1 = Fma.MultiplyAdd(x, b1, c1_1); }
+            if (TRows.Rows > 2) { x = Vector256.Create(p0[2 * s]); c2_0 = Fma.MultiplyAdd(x, b0, c2_0); c2_1 = Fma.MultiplyAdd(x, b1, c2_1); }
+            if (TRows.Rows > 3) { x = Vector256.Create(p3[0]); c3_0 = Fma.MultiplyAdd(x, b0, c3_0); c3_1 = Fma.MultiplyAdd(x, b1, c3_1); }
+            if (TRows.Rows > 4) { x = Vector256.Create(p3[s]); c4_0 = Fma.MultiplyAdd(x, b0, c4_0); c4_1 = Fma.MultiplyAdd(x, b1, c4_1); }
+            if (TRows.Rows > 5) { x = Vector256.Create(p3[2 * s]); c5_0 = Fma.MultiplyAdd(x, b0, c5_0); c5_1 = Fma.MultiplyAdd(x, b1, c5_1); }
+            p0++;
+            p3++;
             b += GemmLayout.PanelWidth;
         }
         Store(c + 0 * ldc, c0_0, c0_1, add);
@@ -111,6 +90,7 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
         if (TRows.Rows > 2) Store(c + 2 * ldc, c2_0, c2_1, add);
         if (TRows.Rows > 3) Store(c + 3 * ldc, c3_0, c3_1, add);
         if (TRows.Rows > 4) Store(c + 4 * ldc, c4_0, c4_1, add);
+        if (TRows.Rows > 5) Store(c + 5 * ldc, c5_0, c5_1, add);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -113,17 +113,12 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         job.SharedA + (long)(p0 - job.PStart) / GemmLayout.Kc * job.Mc * GemmLayout.ARowStride;
 
     /// <summary>
-    /// Whether tasks of this job whose rows are whole tiles read A in place (nothing is packed to share then): a
-    /// row-major A whose row stride spreads a tile's rows over L1 sets. AVX-512's 14 rows need a stride that is
-    /// not a multiple of 2 KiB (else they fall in one or two sets); AVX2's 6 rows fit the 8 ways of one set, so
-    /// only a multiple of <see cref="Avx2InPlaceStrideModulus"/> bytes is refused.
+    /// Whether tasks of this job whose rows are whole tiles read A in place (nothing is packed to share then): an
+    /// AVX-512 or AVX2 kernel, a row-major A, and a row stride that is not a multiple of 2 KiB (which would pile a
+    /// tile's rows into one or two L1 sets).
     /// </summary>
-    private static bool MayReadAInPlace(in GemmJob job) => !job.TransA &&
-        (typeof(TKernel) == typeof(Avx512Kernel) ? (job.Lda * sizeof(float)) % 2048 != 0
-        : typeof(TKernel) == typeof(Avx2Kernel) && Avx2InPlaceStrideModulus > 0 && (job.Lda * sizeof(float)) % Avx2InPlaceStrideModulus != 0);
-
-    /// <summary>Row strides (bytes) that are multiples of this keep AVX2 packing A; 0 turns in-place reads off (benchmarks).</summary>
-    internal static int Avx2InPlaceStrideModulus = int.TryParse(Environment.GetEnvironmentVariable("CLIPSHARP_AVX2_INPLACE_MODULUS"), out int m) ? m : 2048;
+    private static bool MayReadAInPlace(in GemmJob job) =>
+        (typeof(TKernel) == typeof(Avx512Kernel) || typeof(TKernel) == typeof(Avx2Kernel)) && !job.TransA && (job.Lda * sizeof(float)) % 2048 != 0;
 
     private static void RunTask(in GemmJob job, int task)
     {

@@ -35,23 +35,20 @@ internal sealed unsafe class GemmBuffer
     private const long KeepLimit = 64L << 20;
 
     /// <summary>This thread's packed-A scratch of at least <paramref name="length"/> floats (reused across calls).</summary>
-    public static GemmBuffer ForPackedA(long length)
+    public static GemmBuffer ForPackedA(long length) => AtLeast(ref t_packedA, length);
+
+    /// <summary>The buffer in <paramref name="slot"/>, replaced by a new one first if shorter than <paramref name="length"/>.</summary>
+    private static GemmBuffer AtLeast(ref GemmBuffer? slot, long length)
     {
-        var buf = t_packedA;
-        if (buf == null || buf.Length < length) t_packedA = buf = new GemmBuffer(length);
-        return buf;
+        if (slot == null || slot.Length < length) slot = new GemmBuffer(length);
+        return slot;
     }
 
     /// <summary>
     /// The calling thread's buffer for an A packed once and read by all of one GEMM's tasks (reused across
     /// calls; the workers read it only while that thread waits for them).
     /// </summary>
-    public static GemmBuffer ForSharedA(long length)
-    {
-        var buf = t_sharedA;
-        if (buf == null || buf.Length < length) t_sharedA = buf = new GemmBuffer(length);
-        return buf;
-    }
+    public static GemmBuffer ForSharedA(long length) => AtLeast(ref t_sharedA, length);
 
     /// <summary>
     /// This thread's packed-B scratch of at least <paramref name="length"/> floats. Valid until this
