@@ -35,10 +35,14 @@ internal static class GemmBench
 
     public static void Run(int[] threadCounts, int repeats, IReadOnlyDictionary<int, double> peaks, string? filter)
     {
-        Console.WriteLine($"{"shape",-24} {"M",5} {"N",5} {"K",5} {"thr",3} {"packed GF/s",11} {"%peak",6} {"unpacked GF/s",13} {"%peak",6} {"int8 GOP/s",10} {"×packed",7}");
-        foreach (var s in Shapes)
+        Console.WriteLine($"{"shape",-24} {"M",5} {"N",5} {"K",5} {"thr",3} {"packed GF/s",11} {"%peak",6} {"unpacked GF/s",13} {"%peak",6} {"int8 GOP/s",10} {"×packed",7} {"cold GF/s",9} {"cold int8",9}");
+        // --shape MxNxK times that one shape; any other text picks the named shapes containing it.
+        var dims = filter?.Split('x');
+        var shapes = dims is { Length: 3 } && dims.All(d => int.TryParse(d, out _))
+            ? [new Shape(filter!, int.Parse(dims[0]), int.Parse(dims[1]), int.Parse(dims[2]))]
+            : Shapes.Where(s => filter == null || s.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)).ToArray();
+        foreach (var s in shapes)
         {
-            if (filter != null && !s.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)) continue;
             var rng = new Random(1);
             var a = new float[s.M * s.K];
             var w = new float[s.N * s.K];
@@ -47,6 +51,16 @@ internal static class GemmBench
             var c = new float[s.M * s.N];
             var packed = Gemm.PackB(w, s.K, transB: true, s.K, s.N);
             var quantized = Int8Weights.Quantize(w, s.N, s.K);
+            // Cold: enough copies of the weights (at least 256 MB of fp32) that each call reads its B from memory,
+            // as a batch-1 forward pass does (every layer's weights are used once, then the next layer's).
+            int copies = (int)Math.Clamp((256L << 20) / (4L * s.N * s.K), 1, 64);
+            var coldPacked = new PackedMatrix[copies];
+            var coldQuantized = new Int8Weights[copies];
+            for (int i = 0; i < copies; i++)
+            {
+                coldPacked[i] = Gemm.PackB(w, s.K, transB: true, s.K, s.N);
+                coldQuantized[i] = Int8Weights.Quantize(w, s.N, s.K);
+            }
             foreach (int t in threadCounts)
             {
                 var ctx = new ComputeContext(t);
@@ -54,8 +68,12 @@ internal static class GemmBench
                 double gPlain = Time(s, repeats, () => Gemm.Multiply(ctx, c, s.N, a, s.K, false, w, s.K, true, s.M, s.N, s.K));
                 // Dynamic int8 (activations quantised per call, as the encoders run it): operations per second.
                 double gInt8 = Time(s, repeats, () => Int8Linear.Forward(ctx, c, a, quantized, default, s.M));
+                foreach (var q in coldQuantized) Int8Linear.Forward(ctx, c, a, q, default, s.M); // builds each copy's lazy pair layout first
+                int next = 0;
+                double gCold = Time(s, repeats, () => Gemm.Multiply(ctx, c, s.N, a, s.K, coldPacked[next++ % copies], s.M));
+                double gColdInt8 = Time(s, repeats, () => Int8Linear.Forward(ctx, c, a, coldQuantized[next++ % copies], default, s.M));
                 double peak = peaks.TryGetValue(t, out var p) ? p : double.NaN;
-                Console.WriteLine($"{s.Name,-24} {s.M,5} {s.N,5} {s.K,5} {t,3} {gPacked,11:F1} {100 * gPacked / peak,5:F0}% {gPlain,13:F1} {100 * gPlain / peak,5:F0}% {gInt8,10:F1} {gInt8 / gPacked,6:F2}×");
+                Console.WriteLine($"{s.Name,-24} {s.M,5} {s.N,5} {s.K,5} {t,3} {gPacked,11:F1} {100 * gPacked / peak,5:F0}% {gPlain,13:F1} {100 * gPlain / peak,5:F0}% {gInt8,10:F1} {gInt8 / gPacked,6:F2}× {gCold,9:F1} {gColdInt8,9:F1}");
             }
         }
     }

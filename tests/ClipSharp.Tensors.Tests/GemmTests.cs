@@ -115,13 +115,15 @@ public class GemmTests
     }
 
     /// <summary>
-    /// Also one row block over many column tasks (m = 50, n = 800: the A rows are packed once per phase and
-    /// shared by every task; k = 800 crosses a phase boundary), and a 2-row last tile (50 = 8 × 6 + 2).
+    /// Also one row block over many column tasks (m = 50, n = 800: the A rows are packed once and shared by every
+    /// task; k = 800 and 3000 are deeper than a phase, which one row block runs as a single phase), and a 2-row last
+    /// tile (50 = 8 × 6 + 2). At k = 3000 the packed B scratch is over 2 MiB (native memory, huge pages on Linux).
     /// </summary>
     [Theory]
     [InlineData(false, true, 350, 203, 700)]
     [InlineData(true, false, 350, 203, 700)]
     [InlineData(false, true, 50, 800, 800)]
+    [InlineData(false, true, 50, 800, 3000)]
     [InlineData(true, false, 14, 1600, 520)]
     public void ResultsAreBitIdentical_AcrossThreadCountsAndIsas(bool transA, bool transB, int m, int n, int k)
     {

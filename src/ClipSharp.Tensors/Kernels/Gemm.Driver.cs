@@ -23,8 +23,8 @@ internal unsafe struct GemmJob
     /// blocks, and Mr-row tiles in all (dealt out evenly over the row blocks).
     /// </summary>
     public int Mc, Nc, TasksM, TilesM;
-    /// <summary>The K range [PStart, PEnd) of the current phase.</summary>
-    public int PStart, PEnd;
+    /// <summary>The K range [PStart, PEnd) of the current phase, and the depth of a phase (a multiple of Kc).</summary>
+    public int PStart, PEnd, Phase;
     /// <summary>
     /// When not null: the whole of A for the current phase, packed once (its K blocks one after another,
     /// Mc rows each) for every task to read, instead of each column task packing the same rows again.
@@ -35,7 +35,8 @@ internal unsafe struct GemmJob
 /// <summary>
 /// BLIS-style blocked GEMM driver for one micro-kernel. K is cut into phases of
 /// <see cref="GemmLayout.PhaseDepth"/> (all tasks finish one phase before the next starts, so a
-/// phase's packed B stays cache-resident while every row block uses it). Within a phase the output
+/// phase's packed B stays cache-resident while every row block uses it; with a single row block the
+/// whole K is one phase). Within a phase the output
 /// is split into independent tasks of Mc rows x Nc columns; each task walks its K range in blocks of
 /// <see cref="GemmLayout.Kc"/>, packs its
 /// Mc x Kc slice of A into L2-sized scratch, and sweeps the B panels (each Kc x 32, L1-sized) over
@@ -68,12 +69,15 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         // One row block split into several column tasks (small M: one image's 50 tokens, a short prompt):
         // each task would pack the same A rows, which at M = 50 costs 5-10% of the multiply.
         bool share = tasksM == 1 && tasks > 1 && !(MayReadAInPlace(in job) && job.M % mr == 0);
-        if (share) job.SharedA = GemmBuffer.ForSharedA((long)job.Mc * GemmLayout.ARowStride * (GemmLayout.PhaseDepth / GemmLayout.Kc)).Pointer;
+        // Phases keep a K range of packed B in cache while several row blocks use it; with one row block each panel
+        // is used by one task only, so the whole K is one phase (no barriers, and each task streams its panels through).
+        job.Phase = tasksM == 1 ? (job.K + GemmLayout.Kc - 1) / GemmLayout.Kc * GemmLayout.Kc : GemmLayout.PhaseDepth;
+        if (share) job.SharedA = GemmBuffer.ForSharedA((long)job.Mc * GemmLayout.ARowStride * (job.Phase / GemmLayout.Kc)).Pointer;
         if (threads == 1 || tasks == 1)
         {
             for (job.PStart = 0; job.PStart < job.K; job.PStart = job.PEnd)
             {
-                job.PEnd = Math.Min(job.K, job.PStart + GemmLayout.PhaseDepth);
+                job.PEnd = Math.Min(job.K, job.PStart + job.Phase);
                 if (share) PackSharedA(in job);
                 for (int t = 0; t < tasks; t++) RunTask(in job, t);
             }
@@ -96,7 +100,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         Action<int> body = t => RunTask(in job, t);
         for (job.PStart = 0; job.PStart < job.K; job.PStart = job.PEnd)
         {
-            job.PEnd = Math.Min(job.K, job.PStart + GemmLayout.PhaseDepth);
+            job.PEnd = Math.Min(job.K, job.PStart + job.Phase);
             if (job.SharedA != null) PackSharedA(in job);
             ctx.For(tasks, body);
         }
@@ -148,6 +152,12 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
             for (int jp = j0; jp < jEnd; jp += W)
             {
                 float* panel = job.PackedB + GemmLayout.PanelOffset(p0, kc, jp, paddedN);
+                // The next panel is asked for a slice per tile, spread over this panel's tiles (not all at once, which
+                // would flood the miss queue and the L1). At M = 50 a panel serves nine row tiles and every panel comes
+                // from memory; without this the first tile on each panel waits for it (5-10% of a batch-1 multiply).
+                float* fetch = NextPanel(in job, p0, kc, jp, j0, jEnd, paddedN, out float* fetchEnd);
+                int tileCalls = (W / nr) * ((mc + mr - 1) / mr);
+                nint slice = (nint)(((fetchEnd - fetch) / 16 + tileCalls - 1) / tileCalls * 16);
                 for (int js = 0; js < W && jp + js < jEnd; js += nr)
                 {
                     int cols = Math.Min(nr, jEnd - jp - js);
@@ -155,6 +165,8 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
                     for (int ir = 0; ir < mc; ir += mr)
                     {
                         int rows = Math.Min(mr, mc - ir);
+                        if (Sse.IsSupported)
+                            for (float* stop = fetch + slice < fetchEnd ? fetch + slice : fetchEnd; fetch < stop; fetch += 16) Sse.Prefetch1(fetch);
                         float* c = job.C + (i0 + ir) * job.Ldc + jp + js;
                         if (inPlace)
                         {
@@ -183,6 +195,33 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         }
 
         Finish(in job, i0, mc, j0, jEnd);
+    }
+
+    /// <summary>
+    /// The packed-B panel this task multiplies after (<paramref name="p0"/>, <paramref name="jp"/>): the next column panel,
+    /// else the first of the next K block; null after the last. <paramref name="end"/> is one past its last float.
+    /// </summary>
+    private static float* NextPanel(in GemmJob job, int p0, int kc, int jp, int j0, int jEnd, int paddedN, out float* end)
+    {
+        float* next;
+        int rows;
+        if (jp + GemmLayout.PanelWidth < jEnd)
+        {
+            rows = kc;
+            next = job.PackedB + GemmLayout.PanelOffset(p0, kc, jp + GemmLayout.PanelWidth, paddedN);
+        }
+        else if (p0 + kc < job.PEnd)
+        {
+            rows = Math.Min(GemmLayout.Kc, job.K - p0 - kc);
+            next = job.PackedB + GemmLayout.PanelOffset(p0 + kc, rows, j0, paddedN);
+        }
+        else
+        {
+            end = null;
+            return null;
+        }
+        end = next + (long)rows * GemmLayout.PanelWidth;
+        return next;
     }
 
     /// <summary>

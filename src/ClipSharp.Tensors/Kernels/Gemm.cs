@@ -54,6 +54,7 @@ public static unsafe partial class Gemm
             };
             Run(ctx, job);
         }
+        GC.KeepAlive(packed); // a large scratch is not kept by the thread, and its native memory goes with it
     }
 
     /// <summary>
