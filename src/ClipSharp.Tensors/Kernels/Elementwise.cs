@@ -44,12 +44,12 @@ public readonly struct QuickGeluOperator : IUnaryOperator
 {
     public static float Invoke(float x) => x / (1f + MathF.Exp(-1.702f * x));
     public static Vector128<float> Invoke(Vector128<float> x) => x / (Vector128<float>.One + Vector128.Exp(x * Vector128.Create(-1.702f)));
-    public static Vector256<float> Invoke(Vector256<float> x) => x / (Vector256<float>.One + Vector256.Exp(x * Vector256.Create(-1.702f)));
+    public static Vector256<float> Invoke(Vector256<float> x) => x / (Vector256<float>.One + FloatExp.Exp(x * Vector256.Create(-1.702f)));
     public static Vector512<float> Invoke(Vector512<float> x) => x / (Vector512<float>.One + FloatExp.Exp(x * Vector512.Create(-1.702f)));
 }
 
 /// <summary>
-/// exp for 16 floats in float arithmetic (Vector512.Exp goes through double, several times slower):
+/// exp for 16 (or 8) floats in float arithmetic (Vector512.Exp and Vector256.Exp go through double, several times slower):
 /// x = n·ln 2 + r with |r| ≤ ln 2 / 2 (ln 2 split in two parts so r is exact), e^r by a degree-6
 /// minimax polynomial (relative error about 1e-7), and 2^n applied exactly by VSCALEFPS. Overflows to
 /// +∞ and underflows to 0 like MathF.Exp; NaN stays NaN.
@@ -74,6 +74,34 @@ public static class FloatExp
         p = Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
         var result = System.Runtime.Intrinsics.X86.Avx512F.Scale(p, n);
         return Vector512.ConditionalSelect(Vector512.Equals(input, input), result, input);   // NaN stays NaN
+    }
+
+    /// <summary>
+    /// The same exp for 8 floats, for AVX2 (where Vector256.Exp also goes through double): the same operations in
+    /// the same order, so the same results as the 16-float form; 2^n is applied as two exact power-of-two factors
+    /// (n = h + (n − h), each a normal float) so the one rounding happens where VSCALEFPS's does, subnormals included.
+    /// </summary>
+    public static Vector256<float> Exp(Vector256<float> x)
+    {
+        var input = x;
+        x = Vector256.Min(Vector256.Max(x, Vector256.Create(-104f)), Vector256.Create(89f));
+        var n = Vector256.Round(x * Vector256.Create(1.44269504088896341f));
+        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-0.693359375f), x);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(2.12194440e-4f), r);
+        var p = Vector256.Create(1.9875691500e-4f);
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.3981999507e-3f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(8.3334519073e-3f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1665795894e-2f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
+        p = Vector256.FusedMultiplyAdd(p, r * r, r + Vector256<float>.One);
+        // n is in [−150, 128]: halves in [−75, 64], each 2^h a normal float built from its exponent bits.
+        var whole = Vector256.ConvertToInt32(n);
+        var half = Vector256.ShiftRightArithmetic(whole, 1);
+        var first = Vector256.ShiftLeft(half + Vector256.Create(127), 23).AsSingle();
+        var second = Vector256.ShiftLeft(whole - half + Vector256.Create(127), 23).AsSingle();
+        var result = p * first * second;
+        return Vector256.ConditionalSelect(Vector256.Equals(input, input), result, input);   // NaN stays NaN
     }
 
     // Without AVX-512 a Vector512 is emulated anyway (the drivers take 256-bit paths there), and the
@@ -151,7 +179,7 @@ public readonly struct GeluTanhOperator : IUnaryOperator
     public static Vector128<float> Invoke(Vector128<float> x) =>
         x / (Vector128<float>.One + Vector128.Exp(Vector128.Create(MinusTwoSqrt2OverPi) * (x + Vector128.Create(Cubic) * x * x * x)));
     public static Vector256<float> Invoke(Vector256<float> x) =>
-        x / (Vector256<float>.One + Vector256.Exp(Vector256.Create(MinusTwoSqrt2OverPi) * (x + Vector256.Create(Cubic) * x * x * x)));
+        x / (Vector256<float>.One + FloatExp.Exp(Vector256.Create(MinusTwoSqrt2OverPi) * (x + Vector256.Create(Cubic) * x * x * x)));
     public static Vector512<float> Invoke(Vector512<float> x) =>
         x / (Vector512<float>.One + FloatExp.Exp(Vector512.Create(MinusTwoSqrt2OverPi) * (x + Vector512.Create(Cubic) * x * x * x)));
 }
