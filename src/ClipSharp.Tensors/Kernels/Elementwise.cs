@@ -59,49 +59,44 @@ public static class FloatExp
     public static Vector512<float> Exp(Vector512<float> x)
     {
         if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return PerLane(x);
-        var input = x;
-        // Beyond these bounds the result is +∞ or 0 already; clamping keeps n finite.
-        x = Vector512.Min(Vector512.Max(x, Vector512.Create(-104f)), Vector512.Create(89f));
-        var n = Vector512.Round(x * Vector512.Create(1.44269504088896341f));
-        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693359375f), x);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(2.12194440e-4f), r);
-        var p = Vector512.Create(1.9875691500e-4f);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507e-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
-        p = Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
+        var p = Reduced<Vector512<float>, Simd512>(x, out var n);
         var result = System.Runtime.Intrinsics.X86.Avx512F.Scale(p, n);
-        return Vector512.ConditionalSelect(Vector512.Equals(input, input), result, input);   // NaN stays NaN
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x), result, x);   // NaN stays NaN
     }
 
     /// <summary>
-    /// The same exp for 8 floats, for AVX2 (where Vector256.Exp also goes through double): the same operations in
-    /// the same order, so the same results as the 16-float form; 2^n is applied as two exact power-of-two factors
-    /// (n = h + (n − h), each a normal float) so the one rounding happens where VSCALEFPS's does, subnormals included.
+    /// The same exp for 8 floats, for AVX2 (where Vector256.Exp also goes through double): the same operations, so the
+    /// same results as the 16-float form; 2^n is applied as two exact power-of-two factors (n = h + (n − h), each a
+    /// normal float) so the one rounding happens where VSCALEFPS's does, subnormals included.
     /// </summary>
     public static Vector256<float> Exp(Vector256<float> x)
     {
-        var input = x;
-        x = Vector256.Min(Vector256.Max(x, Vector256.Create(-104f)), Vector256.Create(89f));
-        var n = Vector256.Round(x * Vector256.Create(1.44269504088896341f));
-        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-0.693359375f), x);
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(2.12194440e-4f), r);
-        var p = Vector256.Create(1.9875691500e-4f);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.3981999507e-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(8.3334519073e-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1665795894e-2f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
-        p = Vector256.FusedMultiplyAdd(p, r * r, r + Vector256<float>.One);
+        var p = Reduced<Vector256<float>, Simd256>(x, out var n);
         // n is in [−150, 128]: halves in [−75, 64], each 2^h a normal float built from its exponent bits.
         var whole = Vector256.ConvertToInt32(n);
         var half = Vector256.ShiftRightArithmetic(whole, 1);
         var first = Vector256.ShiftLeft(half + Vector256.Create(127), 23).AsSingle();
         var second = Vector256.ShiftLeft(whole - half + Vector256.Create(127), 23).AsSingle();
         var result = p * first * second;
-        return Vector256.ConditionalSelect(Vector256.Equals(input, input), result, input);   // NaN stays NaN
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), result, x);   // NaN stays NaN
+    }
+
+    /// <summary>e^r for x = n·ln 2 + r (x clamped to where the result is finite and not yet 0), and n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Reduced<TV, TS>(TV x, out TV n) where TV : struct where TS : ISimd<TV>
+    {
+        // Beyond these bounds the result is +∞ or 0 already; clamping keeps n finite.
+        x = TS.Min(TS.Max(x, TS.Broadcast(-104f)), TS.Broadcast(89f));
+        n = TS.Round(TS.Multiply(x, TS.Broadcast(1.44269504088896341f)));
+        var r = TS.Fma(n, TS.Broadcast(-0.693359375f), x);
+        r = TS.Fma(n, TS.Broadcast(2.12194440e-4f), r);
+        var p = TS.Broadcast(1.9875691500e-4f);
+        p = TS.Fma(p, r, TS.Broadcast(1.3981999507e-3f));
+        p = TS.Fma(p, r, TS.Broadcast(8.3334519073e-3f));
+        p = TS.Fma(p, r, TS.Broadcast(4.1665795894e-2f));
+        p = TS.Fma(p, r, TS.Broadcast(1.6666665459e-1f));
+        p = TS.Fma(p, r, TS.Broadcast(5.0000001201e-1f));
+        return TS.Fma(p, TS.Multiply(r, r), TS.Add(r, TS.Broadcast(1f)));
     }
 
     // Without AVX-512 a Vector512 is emulated anyway (the drivers take 256-bit paths there), and the
