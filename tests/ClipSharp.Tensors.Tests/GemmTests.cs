@@ -115,6 +115,56 @@ public class GemmTests
     }
 
     /// <summary>
+    /// The implicit-im2col convolution GEMM against im2col rows multiplied by the same packed weight: bit-identical
+    /// for every ISA and thread count, with bias and an epilogue that sees whole-batch row indices. Shapes cover three
+    /// channels (the stem), channel runs that straddle the 256-deep K block (C = 40, 37), stride 2 with padding, an
+    /// unequal kernel, a single row block over many column tasks (shared A), and row counts that are not whole tiles.
+    /// </summary>
+    [Theory]
+    [InlineData(2, 15, 13, 3, 3, 3, 2, 1, 32)]
+    [InlineData(1, 9, 9, 40, 3, 3, 1, 1, 70)]
+    [InlineData(3, 6, 7, 37, 3, 3, 1, 1, 33)]
+    [InlineData(2, 5, 8, 8, 2, 3, 1, 0, 16)]
+    [InlineData(1, 3, 3, 64, 3, 3, 1, 1, 900)]
+    [InlineData(4, 12, 12, 16, 3, 3, 1, 1, 64)]
+    public void ConvolutionGemm_EqualsIm2ColThenMultiply(int batch, int h, int w, int c, int kh, int kw, int stride, int pad, int n)
+    {
+        var shape = new ConvolutionShape(batch, h, w, c, kh, kw, stride, pad);
+        var x = Random(batch * h * w * c, 21);
+        var weight = Random(n * shape.Depth, 22);
+        var bias = Random(n, 23);
+        var packed = Gemm.PackB(weight, shape.Depth, transB: true, shape.Depth, n);
+        var rows = new float[shape.Rows * shape.Depth];
+        Convolution.Im2ColNhwc(new ComputeContext(1), rows, x, batch, h, w, c, kh, kw, stride, pad);
+        GemmRowEpilogue tag = (values, row, column) =>
+        {
+            for (int j = 0; j < values.Length; j++) values[j] = values[j] * 0.5f + row - (column + j);
+        };
+        var expected = new float[shape.Rows * n];
+        Gemm.Multiply(new ComputeContext(1), expected, n, rows, shape.Depth, packed, shape.Rows, bias: bias, epilogue: tag);
+        foreach (var isa in Enum.GetValues<IsaLevel>().Where(isa => isa <= ComputeContext.DetectIsa()))
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            var y = new float[shape.Rows * n];
+            y.AsSpan().Fill(float.NaN);
+            Gemm.MultiplyConvolution(new ComputeContext(threads, isa), y, x, shape, packed, bias, tag);
+            Assert.Equal(expected, y);
+        }
+    }
+
+    [Fact]
+    public void ConvolutionGemm_RefusesMismatchedShapes()
+    {
+        var shape = new ConvolutionShape(1, 4, 4, 3, 3, 3, 1, 1);
+        var packed = Gemm.PackB(new float[5 * 27], 27, transB: true, 27, 5);
+        var ctx = new ComputeContext(1);
+        Assert.Throws<ArgumentException>(() => Gemm.MultiplyConvolution(ctx, new float[16 * 5], new float[47], shape, packed));
+        Assert.Throws<ArgumentException>(() => Gemm.MultiplyConvolution(ctx, new float[16 * 5 - 1], new float[48], shape, packed));
+        Assert.Throws<ArgumentException>(() => Gemm.MultiplyConvolution(ctx, new float[16 * 5], new float[48], shape with { Channels = 2 }, packed));
+        Assert.Throws<ArgumentException>(() => Gemm.MultiplyConvolution(ctx, new float[16 * 5], new float[48], shape with { KernelH = 9, Padding = 0 }, packed));
+    }
+
+    /// <summary>
     /// Also one row block over many column tasks (m = 50, n = 800: the A rows are packed once and shared by every
     /// task; k = 800 and 3000 are deeper than a phase, which one row block runs as a single phase), and a 2-row last
     /// tile (50 = 8 × 6 + 2). At k = 3000 the packed B scratch is over 2 MiB (native memory, huge pages on Linux).

@@ -30,6 +30,8 @@ internal unsafe struct GemmJob
     /// Mc rows each) for every task to read, instead of each column task packing the same rows again.
     /// </summary>
     public float* SharedA;
+    /// <summary>When <see cref="ImplicitRows.X"/> is set, A is the im2col matrix of that convolution input (A and Lda unused).</summary>
+    public ImplicitRows Rows;
 }
 
 /// <summary>
@@ -110,7 +112,14 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
     private static void PackSharedA(in GemmJob job)
     {
         for (int p0 = job.PStart; p0 < job.PEnd; p0 += GemmLayout.Kc)
-            GemmPacking.PackA(SharedBlock(in job, p0), job.A, job.Lda, job.TransA, 0, job.M, p0, Math.Min(GemmLayout.Kc, job.K - p0), TKernel.Mr, UsesAvx);
+            PackA(in job, SharedBlock(in job, p0), 0, job.M, p0, Math.Min(GemmLayout.Kc, job.K - p0));
+    }
+
+    /// <summary>Packs rows [i0, i0 + mc) and depth [p0, p0 + kc) of A, a matrix or a convolution's implicit im2col rows.</summary>
+    private static void PackA(in GemmJob job, float* dst, int i0, int mc, int p0, int kc)
+    {
+        if (job.Rows.X != null) GemmPacking.PackImplicitA(dst, in job.Rows, i0, mc, p0, kc, TKernel.Mr);
+        else GemmPacking.PackA(dst, job.A, job.Lda, job.TransA, i0, mc, p0, kc, TKernel.Mr, UsesAvx);
     }
 
     private static float* SharedBlock(in GemmJob job, int p0) =>
@@ -121,7 +130,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
     /// AVX-512 or AVX2 kernel, a row-major A, and a row stride that is not a multiple of 2 KiB (which would pile a
     /// tile's rows into one or two L1 sets).
     /// </summary>
-    private static bool MayReadAInPlace(in GemmJob job) =>
+    private static bool MayReadAInPlace(in GemmJob job) => job.Rows.X == null &&
         (typeof(TKernel) == typeof(Avx512Kernel) || typeof(TKernel) == typeof(Avx2Kernel)) && !job.TransA && (job.Lda * sizeof(float)) % 2048 != 0;
 
     private static void RunTask(in GemmJob job, int task)
@@ -148,7 +157,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
             int kc = Math.Min(GemmLayout.Kc, job.K - p0);
             bool add = job.Accumulate || p0 > 0;
             if (job.SharedA != null) packedA = SharedBlock(in job, p0);
-            else if (!inPlace) GemmPacking.PackA(packedA, job.A, job.Lda, job.TransA, i0, mc, p0, kc, mr, UsesAvx);
+            else if (!inPlace) PackA(in job, packedA, i0, mc, p0, kc);
             for (int jp = j0; jp < jEnd; jp += W)
             {
                 float* panel = job.PackedB + GemmLayout.PanelOffset(p0, kc, jp, paddedN);

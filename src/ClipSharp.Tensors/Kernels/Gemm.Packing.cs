@@ -8,7 +8,7 @@ namespace ClipSharp.Tensors.Kernels;
 /// <see cref="IMicroKernel"/>), zero-filling rows and columns past the matrix edge so kernels always
 /// compute full tiles.
 /// </summary>
-internal static unsafe class GemmPacking
+internal static unsafe partial class GemmPacking
 {
     /// <summary>
     /// Packs rows [i0, i0 + mc) and depth [p0, p0 + kc) of A into ceil(mc / mr) panels of mr rows:

@@ -121,10 +121,11 @@ public sealed partial class ModifiedResNet : IImageTower
 /// A bias-free convolution run as a GEMM on channels-last activations (B, H, W, C): a 1×1 kernel is a
 /// linear layer over channels sharing the convolution's weight; a k×k kernel multiplies im2col rows in
 /// (kernel row, kernel column, channel) order by the weight permuted to (O, KH, KW, I), derived on use.
+/// In fp32 the GEMM gathers those rows itself (<see cref="Gemm.MultiplyConvolution"/>); int8 builds them.
 /// </summary>
 internal sealed class ConvGemm
 {
-    /// <summary>Largest im2col block built at once (floats); bigger batches are done a few images at a time.</summary>
+    /// <summary>Largest im2col block built at once for int8 (floats); bigger batches are done a few images at a time.</summary>
     private const long Im2ColFloats = 8L << 20;
 
     public Conv2dLayer Conv { get; }
@@ -148,6 +149,15 @@ internal sealed class ConvGemm
         int p = Convolution.OutputSize(h, k, Conv.Stride, Conv.Padding), q = Convolution.OutputSize(w, k, Conv.Stride, Conv.Padding);
         if (IsPointwise) return Linear.Forward(ctx, x.Contiguous(), epilogue);
         var y = Tensor.Uninitialized(b, p, q, Conv.OutChannels);
+        var prepared = ctx.Weights?.Find(Linear);
+        if (prepared is not Int8Weights)
+        {
+            // fp32: the GEMM gathers each row's receptive field into its packed A block (no im2col matrix in memory).
+            var packed = prepared as PackedMatrix ?? Gemm.PackB(Linear.Weight.Span, Linear.InFeatures, transB: true, Linear.InFeatures, Linear.OutFeatures, ctx);
+            var shape = new ConvolutionShape(b, h, w, c, k, k, Conv.Stride, Conv.Padding);
+            Gemm.MultiplyConvolution(ctx, y.Span, x.Contiguous().Span, shape, packed, epilogue: epilogue);
+            return y;
+        }
         int depth = k * k * c, rowsPerImage = p * q;
         int images = (int)Math.Clamp(Im2ColFloats / ((long)rowsPerImage * depth), 1, b);
         // Pooled: up to 32 MiB per convolution per forward, which fresh would cost page faults every call.
