@@ -1,6 +1,6 @@
 using ClipSharp.Bench;
 
-// Usage: dotnet run -c Release --project bench/ClipSharp.Bench -- <peak|gemm|memory|mac|isa|all> [--repeats N] [--threads 1,2] [--shape TEXT]
+// Usage: dotnet run -c Release --project bench/ClipSharp.Bench -- <peak|gemm|conv|memory|mac|isa|all> [--repeats N] [--threads 1,2] [--shape TEXT]
 string mode = args.Length > 0 ? args[0] : "all";
 int repeats = 5;
 int[] threads = [1, 2];
@@ -16,7 +16,7 @@ if (mode == "isa") { IsaReport.Run(); return 0; }
 if (mode == "mac") { MacThroughput.Run(); return 0; }
 Console.WriteLine($"ClipSharp.Bench {mode}: {Environment.ProcessorCount} logical CPUs, ISA {ClipSharp.Tensors.ComputeContext.DetectIsa()}, best of {repeats}");
 var peaks = new Dictionary<int, double>();
-if (mode is "peak" or "gemm" or "all")
+if (mode is "peak" or "gemm" or "conv" or "all")
 {
     foreach (int t in threads)
     {
@@ -28,5 +28,6 @@ if (mode is "memory" or "all")
     foreach (int t in threads)
         Console.WriteLine($"memory read bandwidth, {t} thread(s): {MemoryBench.MeasureReadGBps(t, repeats),6:F1} GB/s");
 if (mode is "gemm" or "all") GemmBench.Run(threads, repeats, peaks, filter);
-else if (mode is not ("peak" or "memory")) { Console.Error.WriteLine($"unknown mode '{mode}' (peak, gemm, memory, mac, isa, all)"); return 2; }
+if (mode is "conv" or "all") ConvBench.Run(threads, repeats, peaks, filter);
+else if (mode is not ("peak" or "memory" or "gemm")) { Console.Error.WriteLine($"unknown mode '{mode}' (peak, gemm, conv, memory, mac, isa, all)"); return 2; }
 return 0;

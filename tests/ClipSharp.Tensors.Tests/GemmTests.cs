@@ -118,7 +118,8 @@ public class GemmTests
     /// The implicit-im2col convolution GEMM against im2col rows multiplied by the same packed weight: bit-identical
     /// for every ISA and thread count, with bias and an epilogue that sees whole-batch row indices. Shapes cover three
     /// channels (the stem), channel runs that straddle the 256-deep K block (C = 40, 37), stride 2 with padding, an
-    /// unequal kernel, a single row block over many column tasks (shared A), and row counts that are not whole tiles.
+    /// unequal kernel, kernel rows (KW·C = 300) cut by several K blocks, a 5×5 window with stride 3 and padding 2,
+    /// a single row block over many column tasks (shared A), and row counts that are not whole tiles.
     /// </summary>
     [Theory]
     [InlineData(2, 15, 13, 3, 3, 3, 2, 1, 32)]
@@ -127,6 +128,8 @@ public class GemmTests
     [InlineData(2, 5, 8, 8, 2, 3, 1, 0, 16)]
     [InlineData(1, 3, 3, 64, 3, 3, 1, 1, 900)]
     [InlineData(4, 12, 12, 16, 3, 3, 1, 1, 64)]
+    [InlineData(1, 6, 5, 100, 3, 3, 1, 1, 20)]
+    [InlineData(2, 11, 10, 5, 5, 5, 3, 2, 24)]
     public void ConvolutionGemm_EqualsIm2ColThenMultiply(int batch, int h, int w, int c, int kh, int kw, int stride, int pad, int n)
     {
         var shape = new ConvolutionShape(batch, h, w, c, kh, kw, stride, pad);

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
 namespace ClipSharp.Tensors.Kernels;
 
 /// <summary>
@@ -77,36 +80,42 @@ internal static unsafe partial class GemmPacking
 {
     /// <summary>
     /// <see cref="PackA"/> for a convolution's implicit A: rows [i0, i0 + mc) and depth [p0, p0 + kc) of the im2col
-    /// matrix of <paramref name="g"/>, gathered from its input: each row's depth range is a few runs of consecutive
-    /// channels of one input pixel (or zeros where the window is outside the image).
+    /// matrix of <paramref name="g"/>, gathered from its input. Within one kernel row the KW·C entries of a row are
+    /// consecutive floats of the input (KW neighbouring pixels), so a row's depth range is a few such runs, one per
+    /// kernel row it touches, which are the same for every row; only windows crossing the image border go tap by tap.
     /// </summary>
     public static void PackImplicitA(float* dst, in ImplicitRows g, int i0, int mc, int p0, int kc, int mr)
     {
         const int S = GemmLayout.ARowStride;
         int rowsPadded = (mc + mr - 1) / mr * mr;
-        int c = g.Channels, plane = g.OutHeight * g.OutWidth;
+        int c = g.Channels, span = g.KernelW * c, plane = g.OutHeight * g.OutWidth;
+        // The runs of [p0, p0 + kc): kernel row, first and one-past-last offset within that kernel row's KW·C.
+        int firstRow = p0 / span, lastRow = (p0 + kc - 1) / span, runs = lastRow - firstRow + 1;
+        Span<int> runStart = stackalloc int[runs], runEnd = stackalloc int[runs];
+        Span<int> firstColumn = stackalloc int[runs], lastColumn = stackalloc int[runs];
+        for (int j = 0; j < runs; j++)
+        {
+            runStart[j] = j == 0 ? p0 - firstRow * span : 0;
+            runEnd[j] = j == runs - 1 ? p0 + kc - lastRow * span : span;
+            firstColumn[j] = runStart[j] / c;
+            lastColumn[j] = (runEnd[j] - 1) / c;
+        }
         int image = i0 / plane, p = i0 % plane / g.OutWidth, q = i0 % g.OutWidth;
-        int firstTap = p0 / c, firstChannel = p0 % c;
         for (int r = 0; r < mc; r++)
         {
             float* d = dst + (nint)r * S;
             float* pixels = g.X + (nint)image * g.Height * g.Width * c;
             int top = p * g.Stride - g.Padding, left = q * g.Stride - g.Padding;
-            for (int k = 0, tap = firstTap, channel = firstChannel; k < kc; tap++, channel = 0)
+            for (int j = 0; j < runs; j++)
             {
-                int run = Math.Min(c - channel, kc - k);
-                int iy = top + tap / g.KernelW, ix = left + tap % g.KernelW;
-                if ((uint)iy >= (uint)g.Height || (uint)ix >= (uint)g.Width)
-                {
-                    new Span<float>(d + k, run).Clear();
-                }
+                int iy = top + firstRow + j, length = runEnd[j] - runStart[j];
+                if ((uint)iy >= (uint)g.Height)
+                    new Span<float>(d, length).Clear();
+                else if (left + firstColumn[j] >= 0 && left + lastColumn[j] < g.Width)
+                    Copy(d, pixels + ((nint)iy * g.Width + left) * c + runStart[j], length);
                 else
-                {
-                    float* s = pixels + ((nint)iy * g.Width + ix) * c + channel;
-                    if (run >= 16) new ReadOnlySpan<float>(s, run).CopyTo(new Span<float>(d + k, run));
-                    else for (int j = 0; j < run; j++) d[k + j] = s[j];
-                }
-                k += run;
+                    GatherBorder(d, pixels + (nint)iy * g.Width * c, left, g.Width, c, runStart[j], runEnd[j]);
+                d += length;
             }
             if (++q == g.OutWidth)
             {
@@ -115,5 +124,39 @@ internal static unsafe partial class GemmPacking
             }
         }
         for (int r = mc; r < rowsPadded; r++) new Span<float>(dst + (nint)r * S, kc).Clear();
+    }
+
+    /// <summary>Offsets [start, end) of one kernel row whose window crosses the left or right image border: tap by tap.</summary>
+    private static void GatherBorder(float* d, float* inputRow, int left, int width, int c, int start, int end)
+    {
+        for (int o = start; o < end;)
+        {
+            int tap = o / c, channel = o - tap * c, run = Math.Min(c - channel, end - o), ix = left + tap;
+            if ((uint)ix >= (uint)width) new Span<float>(d, run).Clear();
+            else Copy(d, inputRow + (nint)ix * c + channel, run);
+            d += run;
+            o += run;
+        }
+    }
+
+    /// <summary>n floats from s to d (not overlapping); short ones (a few pixels of a few channels) without a call.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(float* d, float* s, int n)
+    {
+        if (n >= 64)
+        {
+            new ReadOnlySpan<float>(s, n).CopyTo(new Span<float>(d, n));
+        }
+        else if (n >= 4)
+        {
+            int i = 0;
+            for (; i + 4 <= n; i += 4) Vector128.Store(Vector128.Load(s + i), d + i);
+            // The last few: one more 4-float move ending at n, overlapping what was just written.
+            if (i < n) Vector128.Store(Vector128.Load(s + n - 4), d + n - 4);
+        }
+        else
+        {
+            for (int i = 0; i < n; i++) d[i] = s[i];
+        }
     }
 }
