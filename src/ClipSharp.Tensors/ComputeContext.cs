@@ -33,8 +33,27 @@ public sealed class ComputeContext
     /// <summary>The inference session's prepared weight copies, when this context runs one (null: live weights).</summary>
     public InferenceWeights? Weights { get; init; }
 
-    /// <summary>The same threads, instruction set and tap, running layers on <paramref name="weights"/>.</summary>
-    public ComputeContext WithWeights(InferenceWeights? weights) => new(Threads, Isa) { Tap = Tap, Weights = weights };
+    /// <summary>
+    /// Where a forward pass borrows its short-lived activations (<see cref="Rent"/>): fresh, a large batch's
+    /// hundreds of MB per call cost page faults and gen-2 collections. The shared pool unless the caller gives one.
+    /// </summary>
+    public System.Buffers.ArrayPool<float> Pool { get; init; } = System.Buffers.ArrayPool<float>.Shared;
+
+    /// <summary>The same threads, instruction set, tap and pool, running layers on <paramref name="weights"/>.</summary>
+    public ComputeContext WithWeights(InferenceWeights? weights) => new(Threads, Isa) { Tap = Tap, Weights = weights, Pool = Pool };
+
+    /// <summary>
+    /// An uninitialised tensor on an array from <see cref="Pool"/>. Its owner hands it back with <see cref="Return"/>
+    /// once the last reader is done; one never handed back is simply collected.
+    /// </summary>
+    public Tensor Rent(params int[] shape) => Tensor.Rent(Pool, shape);
+
+    /// <summary>Gives a tensor from <see cref="Rent"/> (or a view starting at its first element) back to <see cref="Pool"/>.</summary>
+    public void Return(Tensor rented)
+    {
+        if (rented.Offset != 0) throw new ArgumentException("only a rented tensor (offset 0) goes back to the pool", nameof(rented));
+        Pool.Return(rented.Storage);
+    }
 
     public ComputeContext(int threads, IsaLevel? isa = null)
     {
@@ -63,7 +82,7 @@ public sealed class ComputeContext
     private WorkerTeam? _team;
 
     /// <summary>A single-threaded context with the same instruction set, for work nested inside <see cref="For"/>.</summary>
-    public ComputeContext Serial => Threads == 1 ? this : _serial ??= new ComputeContext(1, Isa) { Weights = Weights };
+    public ComputeContext Serial => Threads == 1 ? this : _serial ??= new ComputeContext(1, Isa) { Weights = Weights, Pool = Pool };
 
     /// <summary>Invoke the tap, if any.</summary>
     public void Observe(string name, Tensor value) => Tap?.Invoke(name, value);

@@ -31,6 +31,10 @@ public sealed class Tensor
     public static Tensor Uninitialized(params int[] shape) =>
         new(GC.AllocateUninitializedArray<float>(Product(shape)), 0, shape, RowMajorStrides(shape));
 
+    /// <summary>An uninitialised tensor on <paramref name="pool"/>'s array (possibly longer than the tensor).</summary>
+    internal static Tensor Rent(System.Buffers.ArrayPool<float> pool, int[] shape) =>
+        new(pool.Rent(Product(shape)), 0, shape, RowMajorStrides(shape));
+
     public Tensor(float[] data, params int[] shape) : this(data, 0, shape, RowMajorStrides(shape))
     {
         if (data.Length != Length)

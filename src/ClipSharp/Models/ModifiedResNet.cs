@@ -76,25 +76,33 @@ public sealed partial class ModifiedResNet : IImageTower
     /// <summary>
     /// pixels: (B, 3, R, R) → features (B, E), not normalised. Runs channels-last: every convolution is
     /// one GEMM over all images with its BatchNorm (and ReLU, and a block's residual add) fused into the
-    /// GEMM's epilogue; taps still see (B, C, H, W).
+    /// GEMM's epilogue; taps still see (B, C, H, W). Every activation up to attention pooling is rented
+    /// (<see cref="ComputeContext.Rent"/>) and handed back as soon as the next layer has read it.
     /// </summary>
     public Tensor Forward(ComputeContext ctx, Tensor pixels)
     {
         VisionTransformer.CheckPixels(pixels, Config.ImageSize);
         int b = pixels.Shape[0], r = Config.ImageSize;
-        var x = Tensor.Uninitialized(b, r, r, 3);
+        var x = ctx.Rent(b, r, r, 3);
         Convolution.Transpose(x.Span, pixels.Contiguous().Span, b, 3, r * r, toChannelsLast: true);
-        x = _conv1.Forward(ctx, x, ConvGemm.Normalize(Bn1, ctx, relu: true));
-        x = _conv2.Forward(ctx, x, ConvGemm.Normalize(Bn2, ctx, relu: true));
-        x = _conv3.Forward(ctx, x, ConvGemm.Normalize(Bn3, ctx, relu: true));
-        x = AvgPool(ctx, x, 2);
+        x = Consume(ctx, x, _conv1.Forward(ctx, x, ConvGemm.Normalize(Bn1, ctx, relu: true)));
+        x = Consume(ctx, x, _conv2.Forward(ctx, x, ConvGemm.Normalize(Bn2, ctx, relu: true)));
+        x = Consume(ctx, x, _conv3.Forward(ctx, x, ConvGemm.Normalize(Bn3, ctx, relu: true)));
+        x = Consume(ctx, x, AvgPool(ctx, x, 2));
         Observe(ctx, "visual.stem_0", x);
         for (int s = 0; s < Stages.Count; s++)
         {
-            foreach (var block in Stages[s]) x = block.Forward(ctx, x);
+            foreach (var block in Stages[s]) x = Consume(ctx, x, block.Forward(ctx, x));
             Observe(ctx, $"visual.layer_{s + 1}", x);
         }
-        return AttnPool.Forward(ctx, x);
+        return Consume(ctx, x, AttnPool.Forward(ctx, x));
+    }
+
+    /// <summary>Returns the rented <paramref name="input"/> to the pool once <paramref name="output"/> no longer needs it.</summary>
+    internal static Tensor Consume(ComputeContext ctx, Tensor input, Tensor output)
+    {
+        ctx.Return(input);
+        return output;
     }
 
     /// <summary>Taps see the reference's (B, C, H, W) layout.</summary>
@@ -111,7 +119,7 @@ public sealed partial class ModifiedResNet : IImageTower
     internal static Tensor AvgPool(ComputeContext ctx, Tensor x, int k)
     {
         int b = x.Shape[0], h = x.Shape[1], w = x.Shape[2], c = x.Shape[3];
-        var y = Tensor.Uninitialized(b, h / k, w / k, c);
+        var y = ctx.Rent(b, h / k, w / k, c);
         Convolution.AvgPool2dNhwc(ctx, y.Span, x.Span, b, h, w, c, k);
         return y;
     }
@@ -142,13 +150,16 @@ internal sealed class ConvGemm
 
     private bool IsPointwise => Conv.Kernel == 1 && Conv.Stride == 1 && Conv.Padding == 0;
 
-    /// <summary>x (B, H, W, I) → (B, P, Q, O); <paramref name="epilogue"/> runs on each finished row segment.</summary>
+    /// <summary>
+    /// x (B, H, W, I) → (B, P, Q, O), rented (<see cref="ComputeContext.Rent"/>); <paramref name="epilogue"/> runs on each
+    /// finished row segment.
+    /// </summary>
     public Tensor Forward(ComputeContext ctx, Tensor x, GemmRowEpilogue? epilogue)
     {
         int b = x.Shape[0], h = x.Shape[1], w = x.Shape[2], c = x.Shape[3], k = Conv.Kernel;
         int p = Convolution.OutputSize(h, k, Conv.Stride, Conv.Padding), q = Convolution.OutputSize(w, k, Conv.Stride, Conv.Padding);
-        if (IsPointwise) return Linear.Forward(ctx, x.Contiguous(), epilogue);
-        var y = Tensor.Uninitialized(b, p, q, Conv.OutChannels);
+        var y = ctx.Rent(b, p, q, Conv.OutChannels);
+        if (IsPointwise) return Linear.Forward(ctx, x.Contiguous(), epilogue, output: y);
         var prepared = ctx.Weights?.Find(Linear);
         if (prepared is not Int8Weights)
         {
@@ -161,7 +172,7 @@ internal sealed class ConvGemm
         int depth = k * k * c, rowsPerImage = p * q;
         int images = (int)Math.Clamp(Im2ColFloats / ((long)rowsPerImage * depth), 1, b);
         // Pooled: up to 32 MiB per convolution per forward, which fresh would cost page faults every call.
-        var storage = System.Buffers.ArrayPool<float>.Shared.Rent(images * rowsPerImage * depth);
+        var storage = ctx.Pool.Rent(images * rowsPerImage * depth);
         try
         {
             var rows = new Tensor(storage, 0, [images * rowsPerImage, depth], [depth, 1]);
@@ -179,7 +190,7 @@ internal sealed class ConvGemm
         }
         finally
         {
-            System.Buffers.ArrayPool<float>.Shared.Return(storage);
+            ctx.Pool.Return(storage);
         }
         return y;
     }
@@ -257,20 +268,26 @@ public sealed partial class Bottleneck
     /// <summary>The block's convolutions as channels-last GEMMs (inference).</summary>
     internal IEnumerable<ConvGemm> Convolutions => _downsample is null ? [_conv1, _conv2, _conv3] : [_conv1, _conv2, _conv3, _downsample];
 
-    /// <summary>Channels-last inference: x (B, H, W, Cin) → (B, H/stride, W/stride, 4·planes).</summary>
+    /// <summary>
+    /// Channels-last inference: x (B, H, W, Cin) → (B, H/stride, W/stride, 4·planes), rented; x stays the
+    /// caller's, every intermediate goes back to the pool once read.
+    /// </summary>
     public Tensor Forward(ComputeContext ctx, Tensor x)
     {
         var y = _conv1.Forward(ctx, x, ConvGemm.Normalize(Bn1, ctx, relu: true));
-        y = _conv2.Forward(ctx, y, ConvGemm.Normalize(Bn2, ctx, relu: true));
-        if (Stride > 1) y = ModifiedResNet.AvgPool(ctx, y, Stride);
+        y = ModifiedResNet.Consume(ctx, y, _conv2.Forward(ctx, y, ConvGemm.Normalize(Bn2, ctx, relu: true)));
+        if (Stride > 1) y = ModifiedResNet.Consume(ctx, y, ModifiedResNet.AvgPool(ctx, y, Stride));
         var identity = x;
         if (_downsample is not null)
         {
-            var pooled = Stride > 1 ? ModifiedResNet.AvgPool(ctx, x, Stride) : x;
-            identity = _downsample.Forward(ctx, pooled, ConvGemm.Normalize(DownsampleBn!, ctx, relu: false));
+            identity = Stride > 1 ? ModifiedResNet.AvgPool(ctx, x, Stride) : x;
+            var shortcut = _downsample.Forward(ctx, identity, ConvGemm.Normalize(DownsampleBn!, ctx, relu: false));
+            identity = identity == x ? shortcut : ModifiedResNet.Consume(ctx, identity, shortcut);
         }
         // relu(bn3(conv3(y)) + identity), all in conv3's epilogue.
-        return _conv3.Forward(ctx, y, ConvGemm.Normalize(Bn3, ctx, relu: true, residual: identity));
+        var result = ModifiedResNet.Consume(ctx, y, _conv3.Forward(ctx, y, ConvGemm.Normalize(Bn3, ctx, relu: true, residual: identity)));
+        if (identity != x) ctx.Return(identity);
+        return result;
     }
 }
 
@@ -302,7 +319,7 @@ public sealed partial class AttentionPool2d
     public Tensor Forward(ComputeContext ctx, Tensor x)
     {
         int b = x.Shape[0], c = x.Shape[3], hw = x.Shape[1] * x.Shape[2], t = hw + 1;
-        var tokens = new Tensor(b, t, c);                             // (B, T, C): mean token, then the map
+        var tokens = ctx.Rent(b, t, c);                            // (B, T, C): mean token, then the map
         var ts = tokens.Span;
         var xs = x.Contiguous().Span;
         for (int n = 0; n < b; n++)
@@ -310,16 +327,20 @@ public sealed partial class AttentionPool2d
             var map = xs.Slice(n * hw * c, hw * c);
             map.CopyTo(ts.Slice((n * t + 1) * c, hw * c));
             var mean = ts.Slice(n * t * c, c);
+            mean.Clear();
             for (int i = 0; i < hw; i++) System.Numerics.Tensors.TensorPrimitives.Add(mean, map.Slice(i * c, c), mean);
             System.Numerics.Tensors.TensorPrimitives.Divide(mean, hw, mean);
             var rows = ts.Slice(n * t * c, t * c);
             System.Numerics.Tensors.TensorPrimitives.Add(rows, PositionalEmbedding.Span, rows);
         }
-        var k = KProj.Forward(ctx, tokens);                           // (B, T, C)
-        var v = VProj.Forward(ctx, tokens);
+        var k = KProj.Forward(ctx, tokens, output: ctx.Rent(b, t, c));   // (B, T, C)
+        var v = VProj.Forward(ctx, tokens, output: ctx.Rent(b, t, c));
         var q = QProj.Forward(ctx, ResidualAttentionBlock.FirstTokens(tokens));   // the mean token's query: (B, C)
+        ctx.Return(tokens);
         var pooled = new Tensor(b, 1, c);
         Attention.MultiHead(ctx, pooled.Span, q.Span, c, k.Span, v.Span, c, b, 1, t, Heads, c / Heads, causal: false);
+        ctx.Return(k);
+        ctx.Return(v);
         return CProj.Forward(ctx, pooled).Reshape(b, -1);
     }
 }
