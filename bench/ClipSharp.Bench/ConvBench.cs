@@ -40,12 +40,9 @@ internal static class ConvBench
             var y = new float[(long)shape.Rows * s.O];
             var rows = new float[(long)shape.Rows * shape.Depth];
             var packed = Gemm.PackB(w, shape.Depth, transB: true, shape.Depth, s.O);
-            GemmRowEpilogue bn = (values, row, column) =>
-            {
-                System.Numerics.Tensors.TensorPrimitives.Multiply(values, scale.AsSpan(column, values.Length), values);
-                System.Numerics.Tensors.TensorPrimitives.Add(values, shift.AsSpan(column, values.Length), values);
-                System.Numerics.Tensors.TensorPrimitives.Max(values, 0f, values);
-            };
+            // What ModifiedResNet fuses after each convolution: frozen BatchNorm, then ReLU, in one pass.
+            GemmRowEpilogue bn = (values, row, column) => AffineEpilogue.Apply(values, scale.AsSpan(column, values.Length),
+                shift.AsSpan(column, values.Length), default, relu: true, ComputeContext.DetectIsa());
             double flops = 2.0 * shape.Rows * s.O * shape.Depth;
             foreach (int t in threadCounts)
             {

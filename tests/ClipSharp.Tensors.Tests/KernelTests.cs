@@ -151,6 +151,33 @@ public class KernelTests
         Assert.Equal([0f, 0f, 0.5f, 3f, 0f], y);
     }
 
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void AffineEpilogueRoundsLikeSeparateMultiplyAddAndRelu(IsaLevel isa)
+    {
+        var rng = new Random(3);
+        for (int n = 0; n <= 70; n++)
+            foreach (bool withResidual in new[] { false, true })
+                foreach (bool relu in new[] { false, true })
+                {
+                    var values = RandomArray(rng, n, 4);
+                    var scale = RandomArray(rng, n, 3);
+                    var shift = RandomArray(rng, n, 2);
+                    var residual = withResidual ? RandomArray(rng, n, 2) : [];
+                    var expected = new float[n];
+                    for (int i = 0; i < n; i++)
+                    {
+                        float product = values[i] * scale[i];             // rounded on its own: no fused multiply-add
+                        float v = product + shift[i];
+                        if (withResidual) v += residual[i];
+                        expected[i] = relu && !(v > 0) ? 0f : v;
+                    }
+                    AffineEpilogue.Apply(values, scale, shift, residual, relu, isa);
+                    Assert.Equal(expected, values);
+                }
+        Assert.Throws<ArgumentException>(() => AffineEpilogue.Apply(new float[8], new float[8], new float[7], default, false, isa));
+    }
+
     [Fact]
     public void SoftmaxRowsSumToOneAndMaskedEntriesAreZero()
     {

@@ -201,14 +201,8 @@ internal sealed class ConvGemm
         var (scale, shift) = bn.ScaleShift();
         int channels = scale.Length;
         var isa = ctx.Isa;
-        return (values, row, column) =>
-        {
-            System.Numerics.Tensors.TensorPrimitives.Multiply(values, scale.AsSpan(column, values.Length), values);
-            System.Numerics.Tensors.TensorPrimitives.Add(values, shift.AsSpan(column, values.Length), values);
-            if (residual is not null)
-                System.Numerics.Tensors.TensorPrimitives.Add(values, residual.Span.Slice(row * channels + column, values.Length), values);
-            if (relu) Elementwise.Apply<ReluOperator>(values, values, isa);
-        };
+        return (values, row, column) => AffineEpilogue.Apply(values, scale.AsSpan(column, values.Length), shift.AsSpan(column, values.Length),
+            residual is null ? default : residual.Span.Slice(row * channels + column, values.Length), relu, isa);
     }
 
     /// <summary>(O, I, K, K) → (O, K·K·I) in (kernel row, kernel column, channel) order.</summary>
