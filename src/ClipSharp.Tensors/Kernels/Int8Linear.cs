@@ -10,7 +10,8 @@ namespace ClipSharp.Tensors.Kernels;
 
 /// <summary>
 /// A linear layer's weight W (O, I) quantised for int8 inference: per output channel o a symmetric
-/// scale s_w[o] = max|W[o, :]| / 127 and q[o, i] = round(W[o, i] / s_w[o]) in [−127, 127], packed for the
+/// scale s_w[o] = max|W[o, :]| / L and q[o, i] = round(W[o, i] / s_w[o]) in [−L, L], L = <see cref="Levels"/>
+/// (127, or 63 for the VPMADDUBSW kernel, whose int16 pair sums must not saturate), packed for the
 /// micro-kernel (panels of 16 outputs; inside a panel, groups of 4 consecutive inputs per output, the
 /// layout VPDPBUSD reads), plus Σ_i q[o, i] per output for the unsigned-activation correction.
 /// </summary>
@@ -29,35 +30,39 @@ public sealed class Int8Weights
 
     /// <summary>O.</summary>
     public int OutFeatures { get; }
+
+    /// <summary>L, the largest |q|: 127 (8 bits), or 63 (7 bits) where <see cref="Int8Linear.WeightLevels"/> asks for it.</summary>
+    public int Levels { get; }
     internal int Panels => (OutFeatures + PanelWidth - 1) / PanelWidth;
 
-    private Int8Weights(int inFeatures, int outFeatures)
+    private Int8Weights(int inFeatures, int outFeatures, int levels)
     {
-        (InFeatures, OutFeatures) = (inFeatures, outFeatures);
+        (InFeatures, OutFeatures, Levels) = (inFeatures, outFeatures, levels);
         PaddedIn = (inFeatures + Group - 1) / Group * Group;
         Packed = GC.AllocateUninitializedArray<sbyte>(Panels * PanelWidth * PaddedIn, pinned: true);
         Scales = new float[outFeatures];
         ColumnSums = new int[outFeatures];
     }
 
-    /// <summary>Quantises W (O, I), row-major as PyTorch stores nn.Linear weights.</summary>
-    public static Int8Weights Quantize(ReadOnlySpan<float> weight, int outFeatures, int inFeatures)
+    /// <summary>Quantises W (O, I), row-major as PyTorch stores nn.Linear weights, to [−levels, levels].</summary>
+    public static Int8Weights Quantize(ReadOnlySpan<float> weight, int outFeatures, int inFeatures, int levels = 127)
     {
         if (weight.Length != outFeatures * inFeatures)
             throw new ArgumentException($"weight has {weight.Length} values, expected {outFeatures}×{inFeatures}");
-        var result = new Int8Weights(inFeatures, outFeatures);
+        if (levels is < 1 or > 127) throw new ArgumentOutOfRangeException(nameof(levels), levels, "levels must be in [1, 127]");
+        var result = new Int8Weights(inFeatures, outFeatures, levels);
         Array.Clear(result.Packed);
         for (int o = 0; o < outFeatures; o++)
         {
             var row = weight.Slice(o * inFeatures, inFeatures);
             float max = 0;
             foreach (var v in row) max = MathF.Max(max, MathF.Abs(v));
-            float scale = max / 127f, inverse = max > 0 ? 127f / max : 0f;
+            float scale = max / levels, inverse = max > 0 ? levels / max : 0f;
             result.Scales[o] = scale;
             int panel = o / PanelWidth, lane = o % PanelWidth, sum = 0;
             for (int i = 0; i < inFeatures; i++)
             {
-                int q = Math.Clamp((int)MathF.Round(row[i] * inverse), -127, 127);
+                int q = Math.Clamp((int)MathF.Round(row[i] * inverse), -levels, levels);
                 sum += q;
                 result.Packed[PackedIndex(result.PaddedIn, panel, lane, i)] = (sbyte)q;
             }
@@ -114,21 +119,46 @@ public static unsafe class Int8Linear
         Forward(ctx, y, x, w, bias, rows, accumulate, epilogue, reference ? Int8Kernel.Reference : Int8Kernel.Auto);
 
     /// <summary>
-    /// The int32 product kernels, which all give the same sums: the scalar reference, VPDPBUSD (AVX-VNNI) and
-    /// VPMADDWD on int16 pairs (AVX2 CPUs without VNNI, e.g. AMD Zen 3). Auto takes the first this CPU runs.
+    /// The int32 product kernels, which all give the same sums: the scalar reference, VPDPBUSD (AVX-VNNI),
+    /// VPMADDWD on int16 pairs in 256-bit registers (AVX2 CPUs without VNNI, e.g. AMD Zen 3), the same
+    /// VPMADDWD step in 512-bit registers over four panels at once (AVX-512BW), and VPMADDUBSW + VPMADDWD on
+    /// the bytes themselves (AVX-512BW; for weights of at most 63 levels, where 2·255·63 = 32130 keeps VPMADDUBSW's
+    /// saturating int16 pair sums exact). The last two serve AVX-512 CPUs without AVX-VNNI (AMD Zen 4), whose
+    /// AVX512-VNNI .NET 10 does not expose. Auto takes the first this CPU, context and weights run.
     /// </summary>
-    public enum Int8Kernel { Auto, Reference, Vnni, MultiplyAddPairs }
+    public enum Int8Kernel { Auto, Reference, Vnni, MultiplyAddPairs, MultiplyAddPairsAvx512, MultiplyAddBytes }
 
-    /// <summary>The kernel <paramref name="requested"/> resolves to on this CPU and context; throws if it cannot run.</summary>
-    public static Int8Kernel Select(ComputeContext ctx, Int8Kernel requested) => requested switch
+    /// <summary>
+    /// The weight levels (<see cref="Int8Weights.Levels"/>) that give the fastest kernel under <paramref name="isa"/> on
+    /// this CPU: 63 where that is <see cref="Int8Kernel.MultiplyAddBytes"/> (AVX-512BW, no AVX-VNNI; about 1.45× the
+    /// VPMADDWD kernels' multiply rate on Zen 4, for half the weight resolution), else 127.
+    /// </summary>
+    public static int WeightLevels(IsaLevel isa) =>
+        !AvxVnni.IsSupported && Avx512BW.IsSupported && isa >= IsaLevel.Avx512 ? BytesKernelLevels : 127;
+
+    private const int BytesKernelLevels = 63;
+
+    /// <summary>
+    /// The kernel <paramref name="requested"/> resolves to on this CPU and context for <paramref name="weights"/>
+    /// (none: 127-level weights); throws if it cannot run.
+    /// </summary>
+    public static Int8Kernel Select(ComputeContext ctx, Int8Kernel requested, Int8Weights? weights = null) => requested switch
     {
         Int8Kernel.Auto when AvxVnni.IsSupported && ctx.Isa >= IsaLevel.Avx2 => Int8Kernel.Vnni,
+        Int8Kernel.Auto when Avx512BW.IsSupported && ctx.Isa >= IsaLevel.Avx512 && weights?.Levels <= BytesKernelLevels => Int8Kernel.MultiplyAddBytes,
+        Int8Kernel.Auto when Avx512BW.IsSupported && ctx.Isa >= IsaLevel.Avx512 => Int8Kernel.MultiplyAddPairsAvx512,
         Int8Kernel.Auto when Avx2.IsSupported && ctx.Isa >= IsaLevel.Avx2 => Int8Kernel.MultiplyAddPairs,
         Int8Kernel.Auto => Int8Kernel.Reference,
         Int8Kernel.Vnni when !AvxVnni.IsSupported => throw new PlatformNotSupportedException("this CPU has no AVX-VNNI"),
         Int8Kernel.MultiplyAddPairs when !Avx2.IsSupported => throw new PlatformNotSupportedException("this CPU has no AVX2"),
+        Int8Kernel.MultiplyAddPairsAvx512 or Int8Kernel.MultiplyAddBytes when !Avx512BW.IsSupported =>
+            throw new PlatformNotSupportedException("this CPU has no AVX-512BW"),
+        Int8Kernel.MultiplyAddBytes when !(weights?.Levels <= BytesKernelLevels) => throw new ArgumentException(
+            $"VPMADDUBSW would saturate on weights of {weights?.Levels ?? 127} levels: quantise them with levels ≤ {BytesKernelLevels}"),
         _ => requested,
     };
+
+    private static bool UsesPairs(Int8Kernel kernel) => kernel is Int8Kernel.MultiplyAddPairs or Int8Kernel.MultiplyAddPairsAvx512;
 
     /// <summary>As above, with the product kernel chosen by <paramref name="requested"/>.</summary>
     public static void Forward(ComputeContext ctx, Span<float> y, ReadOnlySpan<float> x, Int8Weights w, ReadOnlySpan<float> bias,
@@ -142,7 +172,7 @@ public static unsafe class Int8Linear
         // Rows are padded to whole micro-tiles with zero activations (byte 128), so every tile runs the fast kernel.
         int paddedRows = (rows + TileRows - 1) / TileRows * TileRows;
         // Pooled: this runs once per linear layer per batch, and fresh arrays of megabytes cost page faults.
-        var kernel = Select(ctx, requested);
+        var kernel = Select(ctx, requested, w);
         var quantized = ArrayPool<byte>.Shared.Rent(paddedRows * kp);
         var scales = ArrayPool<float>.Shared.Rent(rows);
         short[]? widened = null;
@@ -150,7 +180,7 @@ public static unsafe class Int8Linear
         {
             quantized.AsSpan(rows * kp, (paddedRows - rows) * kp).Fill(128);
             QuantizeRows(ctx, x, rows, k, kp, quantized, scales, vectorised: kernel != Int8Kernel.Reference);
-            if (kernel == Int8Kernel.MultiplyAddPairs)
+            if (UsesPairs(kernel))
             {
                 widened = ArrayPool<short>.Shared.Rent(paddedRows * kp);
                 Widen(quantized.AsSpan(0, paddedRows * kp), widened);
@@ -161,7 +191,7 @@ public static unsafe class Int8Linear
             fixed (byte* pa = quantized)
             fixed (short* pa16 = widened)
             fixed (sbyte* pb = w.Packed)
-            fixed (short* pb16 = kernel == Int8Kernel.MultiplyAddPairs ? w.PackedPairs : null)
+            fixed (short* pb16 = UsesPairs(kernel) ? w.PackedPairs : null)
             fixed (float* pscales = w.Scales)
             fixed (int* psums = w.ColumnSums)
             {
@@ -289,9 +319,21 @@ public static unsafe class Int8Linear
                                 // The k-th group of either layout starts k·16 elements into its panel.
                                 long panel = (long)p * Int8Weights.PanelWidth * Kp + (long)k0 * Int8Weights.PanelWidth;
                                 int* tile = acc + (t * panels + p - p0) * TileInts;
-                                // Padded rows: the fast kernels always run a whole tile.
-                                if (Kernel == Int8Kernel.Vnni) MicroVnni(A + row, kc, Kp, B + panel, tile, add);
-                                else if (Kernel == Int8Kernel.MultiplyAddPairs) MicroMultiplyAddPairs(A16 + row, kc, Kp, B16 + panel, tile, add);
+                                // Padded rows: the fast kernels always run a whole tile. Four panels' tiles lie one
+                                // after another, so the zmm kernel fills them in one sweep; the rest go one by one.
+                                if (Kernel == Int8Kernel.MultiplyAddPairsAvx512 && p + 4 <= p1)
+                                {
+                                    MicroMultiplyAddPairs512(A16 + row, kc, Kp, B16 + panel, (nint)Int8Weights.PanelWidth * Kp, tile, add);
+                                    p += 3;
+                                }
+                                else if (Kernel == Int8Kernel.MultiplyAddBytes && p + 4 <= p1)
+                                {
+                                    MicroMultiplyAddBytes512(A + row, kc, Kp, B + panel, (nint)Int8Weights.PanelWidth * Kp, tile, add);
+                                    p += 3;
+                                }
+                                else if (Kernel == Int8Kernel.MultiplyAddBytes) MicroMultiplyAddBytes(A + row, kc, Kp, B + panel, tile, add);
+                                else if (Kernel == Int8Kernel.Vnni) MicroVnni(A + row, kc, Kp, B + panel, tile, add);
+                                else if (UsesPairs(Kernel)) MicroMultiplyAddPairs(A16 + row, kc, Kp, B16 + panel, tile, add);
                                 else MicroReference(A + row, kc, Kp, B + panel, tile, count, add);
                             }
                         }
@@ -447,5 +489,141 @@ public static unsafe class Int8Linear
         c00.Store(acc); c01.Store(acc + 8); c10.Store(acc + 16); c11.Store(acc + 24);
         c20.Store(acc + 32); c21.Store(acc + 40); c30.Store(acc + 48); c31.Store(acc + 56);
         c40.Store(acc + 64); c41.Store(acc + 72); c50.Store(acc + 80); c51.Store(acc + 88);
+    }
+
+    /// <summary>
+    /// <see cref="MicroMultiplyAddPairs"/> for four consecutive panels at once in 512-bit registers (AVX-512BW):
+    /// 6 rows × 64 outputs, 24 zmm accumulators, four weight vectors and one broadcast pair per step, so each
+    /// broadcast serves four multiplies and the loop issues half the instructions of the 256-bit form per MAC.
+    /// The four tiles are written at acc + q·96 (q the panel), as four calls of the one-panel kernel would.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroMultiplyAddPairs512(short* a, int kc, nint s, short* panel, nint panelStride, int* acc, bool add)
+    {
+        Vector512<int> c00 = default, c01 = default, c02 = default, c03 = default,
+            c10 = default, c11 = default, c12 = default, c13 = default,
+            c20 = default, c21 = default, c22 = default, c23 = default,
+            c30 = default, c31 = default, c32 = default, c33 = default,
+            c40 = default, c41 = default, c42 = default, c43 = default,
+            c50 = default, c51 = default, c52 = default, c53 = default;
+        if (add)
+        {
+            c00 = Vector512.Load(acc + 0); c01 = Vector512.Load(acc + 96); c02 = Vector512.Load(acc + 192); c03 = Vector512.Load(acc + 288);
+            c10 = Vector512.Load(acc + 16); c11 = Vector512.Load(acc + 112); c12 = Vector512.Load(acc + 208); c13 = Vector512.Load(acc + 304);
+            c20 = Vector512.Load(acc + 32); c21 = Vector512.Load(acc + 128); c22 = Vector512.Load(acc + 224); c23 = Vector512.Load(acc + 320);
+            c30 = Vector512.Load(acc + 48); c31 = Vector512.Load(acc + 144); c32 = Vector512.Load(acc + 240); c33 = Vector512.Load(acc + 336);
+            c40 = Vector512.Load(acc + 64); c41 = Vector512.Load(acc + 160); c42 = Vector512.Load(acc + 256); c43 = Vector512.Load(acc + 352);
+            c50 = Vector512.Load(acc + 80); c51 = Vector512.Load(acc + 176); c52 = Vector512.Load(acc + 272); c53 = Vector512.Load(acc + 368);
+        }
+        // Panels q = 0, 1 at b, b + stride and q = 2, 3 at b2, b2 + stride (base + index·scale addressing).
+        short* b = panel, b2 = panel + 2 * panelStride;
+        short* p0 = a, p3 = a + 3 * s, end = a + kc;
+        for (; p0 < end; p0 += 2, p3 += 2, b += Int8Weights.PanelWidth * 2, b2 += Int8Weights.PanelWidth * 2)
+        {
+            Vector512<short> w0 = Vector512.Load(b), w1 = Vector512.Load(b + panelStride), w2 = Vector512.Load(b2), w3 = Vector512.Load(b2 + panelStride);
+            Vector512<short> x;
+            x = Vector512.Create(*(int*)p0).AsInt16();
+            c00 += Avx512BW.MultiplyAddAdjacent(x, w0); c01 += Avx512BW.MultiplyAddAdjacent(x, w1); c02 += Avx512BW.MultiplyAddAdjacent(x, w2); c03 += Avx512BW.MultiplyAddAdjacent(x, w3);
+            x = Vector512.Create(*(int*)(p0 + s)).AsInt16();
+            c10 += Avx512BW.MultiplyAddAdjacent(x, w0); c11 += Avx512BW.MultiplyAddAdjacent(x, w1); c12 += Avx512BW.MultiplyAddAdjacent(x, w2); c13 += Avx512BW.MultiplyAddAdjacent(x, w3);
+            x = Vector512.Create(*(int*)(p0 + 2 * s)).AsInt16();
+            c20 += Avx512BW.MultiplyAddAdjacent(x, w0); c21 += Avx512BW.MultiplyAddAdjacent(x, w1); c22 += Avx512BW.MultiplyAddAdjacent(x, w2); c23 += Avx512BW.MultiplyAddAdjacent(x, w3);
+            x = Vector512.Create(*(int*)p3).AsInt16();
+            c30 += Avx512BW.MultiplyAddAdjacent(x, w0); c31 += Avx512BW.MultiplyAddAdjacent(x, w1); c32 += Avx512BW.MultiplyAddAdjacent(x, w2); c33 += Avx512BW.MultiplyAddAdjacent(x, w3);
+            x = Vector512.Create(*(int*)(p3 + s)).AsInt16();
+            c40 += Avx512BW.MultiplyAddAdjacent(x, w0); c41 += Avx512BW.MultiplyAddAdjacent(x, w1); c42 += Avx512BW.MultiplyAddAdjacent(x, w2); c43 += Avx512BW.MultiplyAddAdjacent(x, w3);
+            x = Vector512.Create(*(int*)(p3 + 2 * s)).AsInt16();
+            c50 += Avx512BW.MultiplyAddAdjacent(x, w0); c51 += Avx512BW.MultiplyAddAdjacent(x, w1); c52 += Avx512BW.MultiplyAddAdjacent(x, w2); c53 += Avx512BW.MultiplyAddAdjacent(x, w3);
+        }
+        c00.Store(acc + 0); c01.Store(acc + 96); c02.Store(acc + 192); c03.Store(acc + 288);
+        c10.Store(acc + 16); c11.Store(acc + 112); c12.Store(acc + 208); c13.Store(acc + 304);
+        c20.Store(acc + 32); c21.Store(acc + 128); c22.Store(acc + 224); c23.Store(acc + 320);
+        c30.Store(acc + 48); c31.Store(acc + 144); c32.Store(acc + 240); c33.Store(acc + 336);
+        c40.Store(acc + 64); c41.Store(acc + 160); c42.Store(acc + 256); c43.Store(acc + 352);
+        c50.Store(acc + 80); c51.Store(acc + 176); c52.Store(acc + 272); c53.Store(acc + 368);
+    }
+
+    /// <summary>
+    /// VNNI's step without VNNI: for each output, the four products of its four weight bytes with four activation
+    /// bytes, summed pairwise to int16 by VPMADDUBSW and the pairs to int32 by VPMADDWD with ones. Exact while each
+    /// pair sum fits int16: |q| ≤ 63 gives at most 2·255·63 = 32130.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Dot4(Vector512<byte> activations, Vector512<sbyte> weights) =>
+        Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(activations, weights), Vector512<short>.One);
+
+    /// <summary>
+    /// <see cref="MicroVnni"/>'s sums from <see cref="Dot4"/> (AVX-512BW), four consecutive panels at once:
+    /// 6 rows × 64 outputs, 24 zmm accumulators, one 64-byte weight vector per panel (a group of four inputs for
+    /// its 16 outputs, the packed layout as it is) and one broadcast of four activation bytes per row and step.
+    /// The four tiles are written at acc + q·96 (q the panel), as four calls of the one-panel kernel would.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroMultiplyAddBytes512(byte* a, int kc, nint s, sbyte* panel, nint panelStride, int* acc, bool add)
+    {
+        Vector512<int> c00 = default, c01 = default, c02 = default, c03 = default,
+            c10 = default, c11 = default, c12 = default, c13 = default,
+            c20 = default, c21 = default, c22 = default, c23 = default,
+            c30 = default, c31 = default, c32 = default, c33 = default,
+            c40 = default, c41 = default, c42 = default, c43 = default,
+            c50 = default, c51 = default, c52 = default, c53 = default;
+        if (add)
+        {
+            c00 = Vector512.Load(acc + 0); c01 = Vector512.Load(acc + 96); c02 = Vector512.Load(acc + 192); c03 = Vector512.Load(acc + 288);
+            c10 = Vector512.Load(acc + 16); c11 = Vector512.Load(acc + 112); c12 = Vector512.Load(acc + 208); c13 = Vector512.Load(acc + 304);
+            c20 = Vector512.Load(acc + 32); c21 = Vector512.Load(acc + 128); c22 = Vector512.Load(acc + 224); c23 = Vector512.Load(acc + 320);
+            c30 = Vector512.Load(acc + 48); c31 = Vector512.Load(acc + 144); c32 = Vector512.Load(acc + 240); c33 = Vector512.Load(acc + 336);
+            c40 = Vector512.Load(acc + 64); c41 = Vector512.Load(acc + 160); c42 = Vector512.Load(acc + 256); c43 = Vector512.Load(acc + 352);
+            c50 = Vector512.Load(acc + 80); c51 = Vector512.Load(acc + 176); c52 = Vector512.Load(acc + 272); c53 = Vector512.Load(acc + 368);
+        }
+        sbyte* b = panel, b2 = panel + 2 * panelStride;
+        byte* p0 = a, p3 = a + 3 * s, end = a + kc;
+        for (; p0 < end; p0 += Int8Weights.Group, p3 += Int8Weights.Group, b += Int8Weights.PanelWidth * Int8Weights.Group, b2 += Int8Weights.PanelWidth * Int8Weights.Group)
+        {
+            Vector512<sbyte> w0 = Vector512.Load(b), w1 = Vector512.Load(b + panelStride), w2 = Vector512.Load(b2), w3 = Vector512.Load(b2 + panelStride);
+            Vector512<byte> x;
+            x = Vector512.Create(*(int*)p0).AsByte();
+            c00 += Dot4(x, w0); c01 += Dot4(x, w1); c02 += Dot4(x, w2); c03 += Dot4(x, w3);
+            x = Vector512.Create(*(int*)(p0 + s)).AsByte();
+            c10 += Dot4(x, w0); c11 += Dot4(x, w1); c12 += Dot4(x, w2); c13 += Dot4(x, w3);
+            x = Vector512.Create(*(int*)(p0 + 2 * s)).AsByte();
+            c20 += Dot4(x, w0); c21 += Dot4(x, w1); c22 += Dot4(x, w2); c23 += Dot4(x, w3);
+            x = Vector512.Create(*(int*)p3).AsByte();
+            c30 += Dot4(x, w0); c31 += Dot4(x, w1); c32 += Dot4(x, w2); c33 += Dot4(x, w3);
+            x = Vector512.Create(*(int*)(p3 + s)).AsByte();
+            c40 += Dot4(x, w0); c41 += Dot4(x, w1); c42 += Dot4(x, w2); c43 += Dot4(x, w3);
+            x = Vector512.Create(*(int*)(p3 + 2 * s)).AsByte();
+            c50 += Dot4(x, w0); c51 += Dot4(x, w1); c52 += Dot4(x, w2); c53 += Dot4(x, w3);
+        }
+        c00.Store(acc + 0); c01.Store(acc + 96); c02.Store(acc + 192); c03.Store(acc + 288);
+        c10.Store(acc + 16); c11.Store(acc + 112); c12.Store(acc + 208); c13.Store(acc + 304);
+        c20.Store(acc + 32); c21.Store(acc + 128); c22.Store(acc + 224); c23.Store(acc + 320);
+        c30.Store(acc + 48); c31.Store(acc + 144); c32.Store(acc + 240); c33.Store(acc + 336);
+        c40.Store(acc + 64); c41.Store(acc + 160); c42.Store(acc + 256); c43.Store(acc + 352);
+        c50.Store(acc + 80); c51.Store(acc + 176); c52.Store(acc + 272); c53.Store(acc + 368);
+    }
+
+    /// <summary><see cref="MicroMultiplyAddBytes512"/> for one panel (the panels of a block left over after groups of four).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroMultiplyAddBytes(byte* a, int kc, nint s, sbyte* panel, int* acc, bool add)
+    {
+        Vector512<int> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        if (add)
+        {
+            c0 = Vector512.Load(acc + 0); c1 = Vector512.Load(acc + 16); c2 = Vector512.Load(acc + 32); c3 = Vector512.Load(acc + 48); c4 = Vector512.Load(acc + 64); c5 = Vector512.Load(acc + 80);
+        }
+        sbyte* b = panel;
+        byte* p0 = a, p3 = a + 3 * s, end = a + kc;
+        for (; p0 < end; p0 += Int8Weights.Group, p3 += Int8Weights.Group, b += Int8Weights.PanelWidth * Int8Weights.Group)
+        {
+            var w = Vector512.Load(b);
+            c0 += Dot4(Vector512.Create(*(int*)p0).AsByte(), w);
+            c1 += Dot4(Vector512.Create(*(int*)(p0 + s)).AsByte(), w);
+            c2 += Dot4(Vector512.Create(*(int*)(p0 + 2 * s)).AsByte(), w);
+            c3 += Dot4(Vector512.Create(*(int*)p3).AsByte(), w);
+            c4 += Dot4(Vector512.Create(*(int*)(p3 + s)).AsByte(), w);
+            c5 += Dot4(Vector512.Create(*(int*)(p3 + 2 * s)).AsByte(), w);
+        }
+        c0.Store(acc + 0); c1.Store(acc + 16); c2.Store(acc + 32); c3.Store(acc + 48); c4.Store(acc + 64); c5.Store(acc + 80);
     }
 }

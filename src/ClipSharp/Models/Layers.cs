@@ -105,12 +105,13 @@ public sealed partial class LinearLayer
 
     /// <summary>
     /// The inference copy of this layer's weight for an <see cref="InferenceWeights"/> table: float32 Wᵀ
-    /// rearranged once into the GEMM's panel layout, or int8 (W quantised once per output channel,
-    /// activations per row on each call, see <see cref="Int8Linear"/>). The layer itself keeps nothing,
+    /// rearranged once into the GEMM's panel layout, or int8 (W quantised once per output channel, to the
+    /// levels this CPU's fastest kernel takes, <see cref="Int8Linear.WeightLevels"/>; activations per row on each
+    /// call, see <see cref="Int8Linear"/>). The layer itself keeps nothing,
     /// so the copy belongs to whoever asked for it and goes stale only for them if W later changes.
     /// </summary>
     public object PrepareForInference(Precision precision, ComputeContext? ctx = null) => precision == Precision.Int8
-        ? Int8Weights.Quantize(Weight.Span, OutFeatures, InFeatures)
+        ? Int8Weights.Quantize(Weight.Span, OutFeatures, InFeatures, Int8Linear.WeightLevels(ctx?.Isa ?? ComputeContext.DetectIsa()))
         : Gemm.PackB(Weight.Span, InFeatures, transB: true, k: InFeatures, n: OutFeatures, ctx);
 
     /// <summary>
