@@ -178,6 +178,8 @@ public class GemmTests
     [InlineData(false, true, 50, 800, 800)]
     [InlineData(false, true, 50, 800, 3000)]
     [InlineData(true, false, 14, 1600, 520)]
+    [InlineData(false, true, 77, 96, 520)]   // short last tiles: 77 = 5 × 14 + 7 = 12 × 6 + 5, A read in place
+    [InlineData(true, false, 77, 96, 520)]   // the same rows from packed A
     public void ResultsAreBitIdentical_AcrossThreadCountsAndIsas(bool transA, bool transB, int m, int n, int k)
     {
         var a = Random(m * k, 5);

@@ -15,41 +15,34 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
     public static int Nr => 16;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool add) => Tile<Six>(kc, a, S, b, c, ldc, add);
+    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool add) => Tile<Rows6>(kc, a, S, b, c, ldc, add);
 
     /// <summary>
     /// The same tile reading A where it is (row-major, rows <paramref name="lda"/> floats apart) instead of a
     /// packed panel: the same sums in the same order, without copying A first.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunStrided(int kc, float* a, nint lda, float* b, float* c, nint ldc, bool add) => Tile<Six>(kc, a, lda, b, c, ldc, add);
+    public static void RunStrided(int kc, float* a, nint lda, float* b, float* c, nint ldc, bool add) => Tile<Rows6>(kc, a, lda, b, c, ldc, add);
 
     /// <summary>
     /// A tile of 1–5 rows (the last row tile of a small M, such as one image's 50 tokens): the same sums as
     /// <see cref="Run"/>'s first <paramref name="rows"/> rows, written straight to C, without computing
-    /// the missing rows into a scratch tile (at M = 50 that was 4 of 54 rows' work).
+    /// the missing rows into a scratch tile (at M = 50 that was 4 of 54 rows' work). A packed panel
+    /// (<paramref name="s"/> = <see cref="GemmLayout.ARowStride"/>) or row-major A read in place (s = lda).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunRows(int rows, int kc, float* a, float* b, float* c, nint ldc, bool add)
+    public static void RunRows(int rows, int kc, float* a, nint s, float* b, float* c, nint ldc, bool add)
     {
         switch (rows)
         {
-            case 1: Tile<One>(kc, a, S, b, c, ldc, add); break;
-            case 2: Tile<Two>(kc, a, S, b, c, ldc, add); break;
-            case 3: Tile<Three>(kc, a, S, b, c, ldc, add); break;
-            case 4: Tile<Four>(kc, a, S, b, c, ldc, add); break;
-            case 5: Tile<Five>(kc, a, S, b, c, ldc, add); break;
+            case 1: Tile<Rows1>(kc, a, s, b, c, ldc, add); break;
+            case 2: Tile<Rows2>(kc, a, s, b, c, ldc, add); break;
+            case 3: Tile<Rows3>(kc, a, s, b, c, ldc, add); break;
+            case 4: Tile<Rows4>(kc, a, s, b, c, ldc, add); break;
+            case 5: Tile<Rows5>(kc, a, s, b, c, ldc, add); break;
             default: throw new ArgumentOutOfRangeException(nameof(rows), rows, "1 to 5 rows");
         }
     }
-
-    private interface IRowCount { static abstract int Rows { get; } }
-    private readonly struct One : IRowCount { public static int Rows => 1; }
-    private readonly struct Two : IRowCount { public static int Rows => 2; }
-    private readonly struct Three : IRowCount { public static int Rows => 3; }
-    private readonly struct Four : IRowCount { public static int Rows => 4; }
-    private readonly struct Five : IRowCount { public static int Rows => 5; }
-    private readonly struct Six : IRowCount { public static int Rows => 6; }
 
     /// <summary>
     /// The tile, specialised by the JIT per row count (the row branches fold away, unused accumulators vanish):

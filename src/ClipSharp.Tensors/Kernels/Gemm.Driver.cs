@@ -70,7 +70,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         int tasks = tasksM * ((panels + panelsPerTask - 1) / panelsPerTask);
         // One row block split into several column tasks (small M: one image's 50 tokens, a short prompt):
         // each task would pack the same A rows, which at M = 50 costs 5-10% of the multiply.
-        bool share = tasksM == 1 && tasks > 1 && !(MayReadAInPlace(in job) && job.M % mr == 0);
+        bool share = tasksM == 1 && tasks > 1 && !MayReadAInPlace(in job);
         // Phases keep a K range of packed B in cache while several row blocks use it; with one row block each panel
         // is used by one task only, so the whole K is one phase (no barriers, and each task streams its panels through).
         job.Phase = tasksM == 1 ? (job.K + GemmLayout.Kc - 1) / GemmLayout.Kc * GemmLayout.Kc : GemmLayout.PhaseDepth;
@@ -88,6 +88,16 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         {
             RunParallel(ctx, job, tasks);
         }
+    }
+
+    /// <summary>Whether this kernel has tiles of fewer rows (<see cref="RunRows"/>), the AVX-512 and AVX2 ones.</summary>
+    private static bool HasRowTiles => typeof(TKernel) == typeof(Avx512Kernel) || typeof(TKernel) == typeof(Avx2Kernel);
+
+    /// <summary>A tile of 1 to Mr − 1 rows, full width, from A rows <paramref name="s"/> floats apart.</summary>
+    private static void RunRows(int rows, int kc, float* a, nint s, float* b, float* c, nint ldc, bool add)
+    {
+        if (typeof(TKernel) == typeof(Avx512Kernel)) Avx512Kernel.RunRows(rows, kc, a, s, b, c, ldc, add);
+        else Avx2Kernel.RunRows(rows, kc, a, s, b, c, ldc, add);
     }
 
     /// <summary>Whether this kernel's ISA level allows AVX in the packing routines.</summary>
@@ -150,7 +160,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         float* packedA = scratch.Pointer;
         float* edge = packedA + aFloats; // one Mr x Nr tile (at most 16 x 64) for partial tiles
         // Whole tiles of a row-major A whose rows fall in different L1 sets are read where they are.
-        bool inPlace = ReadsAInPlace(in job, mc, j0, jEnd);
+        bool inPlace = ReadsAInPlace(in job, j0, jEnd);
 
         for (int p0 = job.PStart; p0 < job.PEnd; p0 += GemmLayout.Kc)
         {
@@ -180,7 +190,8 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
                         if (inPlace)
                         {
                             float* rowA = job.A + (i0 + ir) * job.Lda + p0;
-                            if (typeof(TKernel) == typeof(Avx512Kernel)) Avx512Kernel.RunStrided(kc, rowA, job.Lda, b, c, job.Ldc, add);
+                            if (rows < mr) RunRows(rows, kc, rowA, job.Lda, b, c, job.Ldc, add);
+                            else if (typeof(TKernel) == typeof(Avx512Kernel)) Avx512Kernel.RunStrided(kc, rowA, job.Lda, b, c, job.Ldc, add);
                             else Avx2Kernel.RunStrided(kc, rowA, job.Lda, b, c, job.Ldc, add);
                             continue;
                         }
@@ -189,9 +200,9 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
                         {
                             TKernel.Run(kc, a, b, c, job.Ldc, add);
                         }
-                        else if (typeof(TKernel) == typeof(Avx2Kernel) && cols == nr)
+                        else if (HasRowTiles && cols == nr)
                         {
-                            Avx2Kernel.RunRows(rows, kc, a, b, c, job.Ldc, add);
+                            RunRows(rows, kc, a, GemmLayout.ARowStride, b, c, job.Ldc, add);
                         }
                         else
                         {
@@ -235,11 +246,11 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
 
     /// <summary>
     /// Whether the AVX-512 or AVX2 kernel can read this task's A rows where they are (<see cref="Avx512Kernel.RunStrided"/>,
-    /// <see cref="Avx2Kernel.RunStrided"/>): A not transposed, only whole tiles, and a row stride the rows of a tile
-    /// do not pile into too few L1 sets with (<see cref="MayReadAInPlace"/>).
+    /// <see cref="Avx2Kernel.RunStrided"/>, a short last row tile by <see cref="RunRows"/>): A not transposed, only
+    /// full-width tiles, and a row stride the rows of a tile do not pile into too few L1 sets with (<see cref="MayReadAInPlace"/>).
     /// </summary>
-    private static bool ReadsAInPlace(in GemmJob job, int mc, int j0, int jEnd) =>
-        MayReadAInPlace(in job) && mc % TKernel.Mr == 0 && (jEnd - j0) % TKernel.Nr == 0;
+    private static bool ReadsAInPlace(in GemmJob job, int j0, int jEnd) =>
+        MayReadAInPlace(in job) && (jEnd - j0) % TKernel.Nr == 0;
 
     /// <summary>After the last phase: bias, then the epilogue, on each finished row segment.</summary>
     private static void Finish(in GemmJob job, int i0, int mc, int j0, int jEnd)
