@@ -48,7 +48,9 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
     /// The tile, specialised by the JIT per row count (the row branches fold away, unused accumulators vanish):
     /// rows 0–2 at p0 + {0, 1, 2}·s and rows 3–5 at p3 + … (base + index·scale addressing for a run-time stride).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // Optimised from its first call, for every row count: the JIT does not inline a body this large into its callers, and
+    // tiered compilation ran each rarely used row count's first calls unoptimised (seen in steady-state RN50 profiles).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile<TRows>(int kc, float* a, nint s, float* b, float* c, nint ldc, bool add) where TRows : struct, IRowCount
     {
         Vector256<float> c0_0 = default, c0_1 = default,

@@ -56,7 +56,9 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
     /// The tile: rows 0–2 at p0 + {0, 1, 2}·s, rows 3–5 at p3 + …, and so on (base + index·scale addressing,
     /// so a run-time stride costs no per-row arithmetic in the loop), specialised per row count.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // Optimised from its first call, for every row count: the JIT does not inline a body this large into its callers, and
+    // tiered compilation ran each rarely used row count's first calls unoptimised (seen in steady-state RN50 profiles).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile<TRows>(int kc, float* a, nint s, float* b, float* c, nint ldc, bool add) where TRows : struct, IRowCount
     {
         Vector512<float> c0_0 = default, c0_1 = default,
