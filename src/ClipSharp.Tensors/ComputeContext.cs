@@ -147,6 +147,10 @@ internal sealed class WorkerTeam
             if (sleeping > 0) _wake.Release(sleeping);
             Drain();
             _closed = true;                           // workers arriving from now on skip this loop
+            // A full fence between closing and counting (Dekker's pattern with the worker's increment of _active, itself a
+            // fence, before it reads _closed): without it the store could wait in the store buffer while _active reads 0,
+            // a worker then joined the closed loop, and ran the next loop's indices with this loop's body cleared.
+            Interlocked.MemoryBarrier();
             var spin = new SpinWait();
             while (Volatile.Read(ref _active) > 0) spin.SpinOnce(sleep1Threshold: -1);
             _body = null;
@@ -188,7 +192,7 @@ internal sealed class WorkerTeam
                 idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
             }
             seen = Volatile.Read(ref _generation);
-            Interlocked.Increment(ref _active);
+            Interlocked.Increment(ref _active);       // a full fence before reading _closed (see TryRun)
             if (!_closed) Drain();
             Interlocked.Decrement(ref _active);
         }
