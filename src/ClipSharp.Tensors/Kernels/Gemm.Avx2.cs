@@ -8,7 +8,7 @@ namespace ClipSharp.Tensors.Kernels;
 /// AVX2 + FMA micro-kernel, 6 x 16: 12 ymm accumulators, two B vectors and one broadcast of A per
 /// step (15 of the 16 ymm registers). Reads the left or right half of a 32-wide packed panel.
 /// </summary>
-internal readonly unsafe struct Avx2Kernel : IMicroKernel
+internal readonly unsafe struct Avx2Kernel : IRowTileKernel
 {
     public static int Mr => 6;
     private const int S = GemmLayout.ARowStride;
@@ -25,33 +25,13 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
     public static void RunStrided(int kc, float* a, nint lda, float* b, float* c, nint ldc, bool add) => Tile<Rows6>(kc, a, lda, b, c, ldc, add);
 
     /// <summary>
-    /// A tile of 1–5 rows (the last row tile of a small M, such as one image's 50 tokens): the same sums as
-    /// <see cref="Run"/>'s first <paramref name="rows"/> rows, written straight to C, without computing
-    /// the missing rows into a scratch tile (at M = 50 that was 4 of 54 rows' work). A packed panel
-    /// (<paramref name="s"/> = <see cref="GemmLayout.ARowStride"/>) or row-major A read in place (s = lda).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunRows(int rows, int kc, float* a, nint s, float* b, float* c, nint ldc, bool add)
-    {
-        switch (rows)
-        {
-            case 1: Tile<Rows1>(kc, a, s, b, c, ldc, add); break;
-            case 2: Tile<Rows2>(kc, a, s, b, c, ldc, add); break;
-            case 3: Tile<Rows3>(kc, a, s, b, c, ldc, add); break;
-            case 4: Tile<Rows4>(kc, a, s, b, c, ldc, add); break;
-            case 5: Tile<Rows5>(kc, a, s, b, c, ldc, add); break;
-            default: throw new ArgumentOutOfRangeException(nameof(rows), rows, "1 to 5 rows");
-        }
-    }
-
-    /// <summary>
     /// The tile, specialised by the JIT per row count (the row branches fold away, unused accumulators vanish):
     /// rows 0–2 at p0 + {0, 1, 2}·s and rows 3–5 at p3 + … (base + index·scale addressing for a run-time stride).
     /// </summary>
     // Optimised from its first call, for every row count: the JIT does not inline a body this large into its callers, and
     // tiered compilation ran each rarely used row count's first calls unoptimised (seen in steady-state RN50 profiles).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TRows>(int kc, float* a, nint s, float* b, float* c, nint ldc, bool add) where TRows : struct, IRowCount
+    public static void Tile<TRows>(int kc, float* a, nint s, float* b, float* c, nint ldc, bool add) where TRows : struct, IRowCount
     {
         Vector256<float> c0_0 = default, c0_1 = default,
             c1_0 = default, c1_1 = default,

@@ -8,7 +8,7 @@ namespace ClipSharp.Tensors.Kernels;
 /// AVX-512F micro-kernel, 14 x 32 (and 1–13 x 32 for a short last row tile): 28 zmm accumulators, two B vectors and one broadcast of A per
 /// step (31 of the 32 zmm registers). 28 FMAs per 2 vector loads + 14 broadcasts.
 /// </summary>
-internal readonly unsafe struct Avx512Kernel : IMicroKernel
+internal readonly unsafe struct Avx512Kernel : IRowTileKernel
 {
     public static int Mr => 14;
     private const int S = GemmLayout.ARowStride;
@@ -25,41 +25,15 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
     public static void RunStrided(int kc, float* a, nint lda, float* b, float* c, nint ldc, bool add) => Tile<Rows14>(kc, a, lda, b, c, ldc, add);
 
     /// <summary>
-    /// A tile of 1–13 rows (the last row tile of an M that is not a multiple of 14: 8 of one image's 50 tokens, 7 of a
-    /// 77-token prompt): the same sums as <see cref="Run"/>'s first <paramref name="rows"/> rows, written straight to C,
-    /// where computing all 14 into a scratch tile cost 6 of 56 rows' work at M = 50. A packed panel
-    /// (<paramref name="s"/> = <see cref="GemmLayout.ARowStride"/>) or row-major A read in place (s = lda).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunRows(int rows, int kc, float* a, nint s, float* b, float* c, nint ldc, bool add)
-    {
-        switch (rows)
-        {
-            case 1: Tile<Rows1>(kc, a, s, b, c, ldc, add); break;
-            case 2: Tile<Rows2>(kc, a, s, b, c, ldc, add); break;
-            case 3: Tile<Rows3>(kc, a, s, b, c, ldc, add); break;
-            case 4: Tile<Rows4>(kc, a, s, b, c, ldc, add); break;
-            case 5: Tile<Rows5>(kc, a, s, b, c, ldc, add); break;
-            case 6: Tile<Rows6>(kc, a, s, b, c, ldc, add); break;
-            case 7: Tile<Rows7>(kc, a, s, b, c, ldc, add); break;
-            case 8: Tile<Rows8>(kc, a, s, b, c, ldc, add); break;
-            case 9: Tile<Rows9>(kc, a, s, b, c, ldc, add); break;
-            case 10: Tile<Rows10>(kc, a, s, b, c, ldc, add); break;
-            case 11: Tile<Rows11>(kc, a, s, b, c, ldc, add); break;
-            case 12: Tile<Rows12>(kc, a, s, b, c, ldc, add); break;
-            case 13: Tile<Rows13>(kc, a, s, b, c, ldc, add); break;
-            default: throw new ArgumentOutOfRangeException(nameof(rows), rows, "1 to 13 rows");
-        }
-    }
-
-    /// <summary>
     /// The tile: rows 0–2 at p0 + {0, 1, 2}·s, rows 3–5 at p3 + …, and so on (base + index·scale addressing,
-    /// so a run-time stride costs no per-row arithmetic in the loop), specialised per row count.
+    /// so a run-time stride costs no per-row arithmetic in the loop), specialised per row count: 14 for <see cref="Run"/>,
+    /// 1–13 for the last row tile of an M that is not a multiple of 14 (8 of one image's 50 tokens), written straight to C
+    /// where computing all 14 into a scratch tile cost 6 of 56 rows' work at M = 50.
     /// </summary>
     // Optimised from its first call, for every row count: the JIT does not inline a body this large into its callers, and
     // tiered compilation ran each rarely used row count's first calls unoptimised (seen in steady-state RN50 profiles).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TRows>(int kc, float* a, nint s, float* b, float* c, nint ldc, bool add) where TRows : struct, IRowCount
+    public static void Tile<TRows>(int kc, float* a, nint s, float* b, float* c, nint ldc, bool add) where TRows : struct, IRowCount
     {
         Vector512<float> c0_0 = default, c0_1 = default,
             c1_0 = default, c1_1 = default,

@@ -90,14 +90,14 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         }
     }
 
-    /// <summary>Whether this kernel has tiles of fewer rows (<see cref="RunRows"/>), the AVX-512 and AVX2 ones.</summary>
+    /// <summary>Whether this kernel has tiles of fewer rows (<see cref="IRowTileKernel"/>), the AVX-512 and AVX2 ones.</summary>
     private static bool HasRowTiles => typeof(TKernel) == typeof(Avx512Kernel) || typeof(TKernel) == typeof(Avx2Kernel);
 
     /// <summary>A tile of 1 to Mr − 1 rows, full width, from A rows <paramref name="s"/> floats apart.</summary>
     private static void RunRows(int rows, int kc, float* a, nint s, float* b, float* c, nint ldc, bool add)
     {
-        if (typeof(TKernel) == typeof(Avx512Kernel)) Avx512Kernel.RunRows(rows, kc, a, s, b, c, ldc, add);
-        else Avx2Kernel.RunRows(rows, kc, a, s, b, c, ldc, add);
+        if (typeof(TKernel) == typeof(Avx512Kernel)) RowTiles.Run<Avx512Kernel>(rows, kc, a, s, b, c, ldc, add);
+        else RowTiles.Run<Avx2Kernel>(rows, kc, a, s, b, c, ldc, add);
     }
 
     /// <summary>Whether this kernel's ISA level allows AVX in the packing routines.</summary>

@@ -120,13 +120,13 @@ public static unsafe class Int8Linear
 
     /// <summary>
     /// The int32 product kernels, which all give the same sums: the scalar reference, VPDPBUSD (AVX-VNNI),
-    /// VPMADDWD on int16 pairs in 256-bit registers (AVX2 CPUs without VNNI, e.g. AMD Zen 3), the same
-    /// VPMADDWD step in 512-bit registers over four panels at once (AVX-512BW), and VPMADDUBSW + VPMADDWD on
-    /// the bytes themselves (AVX-512BW; for weights of at most 63 levels, where 2·255·63 = 32130 keeps VPMADDUBSW's
-    /// saturating int16 pair sums exact). The last two serve AVX-512 CPUs without AVX-VNNI (AMD Zen 4), whose
-    /// AVX512-VNNI .NET 10 does not expose. Auto takes the first this CPU, context and weights run.
+    /// VPMADDWD on int16 pairs (AVX2 CPUs without VNNI, e.g. AMD Zen 3), and VPMADDUBSW + VPMADDWD on the bytes
+    /// themselves in 512-bit registers (AVX-512BW without AVX-VNNI, e.g. AMD Zen 4, whose AVX512-VNNI .NET 10 does not
+    /// expose; for weights of at most 63 levels, where 2·255·63 = 32130 keeps VPMADDUBSW's saturating int16 pair sums
+    /// exact). Auto takes the first this CPU, context and weights run. (VPMADDWD in 512-bit registers measured no faster
+    /// than in 256-bit ones on Zen 4: both run at its multiply rate.)
     /// </summary>
-    public enum Int8Kernel { Auto, Reference, Vnni, MultiplyAddPairs, MultiplyAddPairsAvx512, MultiplyAddBytes }
+    public enum Int8Kernel { Auto, Reference, Vnni, MultiplyAddPairs, MultiplyAddBytes }
 
     /// <summary>
     /// The weight levels (<see cref="Int8Weights.Levels"/>) that give the fastest kernel under <paramref name="isa"/> on
@@ -146,19 +146,16 @@ public static unsafe class Int8Linear
     {
         Int8Kernel.Auto when AvxVnni.IsSupported && ctx.Isa >= IsaLevel.Avx2 => Int8Kernel.Vnni,
         Int8Kernel.Auto when Avx512BW.IsSupported && ctx.Isa >= IsaLevel.Avx512 && weights?.Levels <= BytesKernelLevels => Int8Kernel.MultiplyAddBytes,
-        Int8Kernel.Auto when Avx512BW.IsSupported && ctx.Isa >= IsaLevel.Avx512 => Int8Kernel.MultiplyAddPairsAvx512,
         Int8Kernel.Auto when Avx2.IsSupported && ctx.Isa >= IsaLevel.Avx2 => Int8Kernel.MultiplyAddPairs,
         Int8Kernel.Auto => Int8Kernel.Reference,
         Int8Kernel.Vnni when !AvxVnni.IsSupported => throw new PlatformNotSupportedException("this CPU has no AVX-VNNI"),
         Int8Kernel.MultiplyAddPairs when !Avx2.IsSupported => throw new PlatformNotSupportedException("this CPU has no AVX2"),
-        Int8Kernel.MultiplyAddPairsAvx512 or Int8Kernel.MultiplyAddBytes when !Avx512BW.IsSupported =>
-            throw new PlatformNotSupportedException("this CPU has no AVX-512BW"),
+        Int8Kernel.MultiplyAddBytes when !Avx512BW.IsSupported => throw new PlatformNotSupportedException("this CPU has no AVX-512BW"),
         Int8Kernel.MultiplyAddBytes when !(weights?.Levels <= BytesKernelLevels) => throw new ArgumentException(
             $"VPMADDUBSW would saturate on weights of {weights?.Levels ?? 127} levels: quantise them with levels ≤ {BytesKernelLevels}"),
         _ => requested,
     };
 
-    private static bool UsesPairs(Int8Kernel kernel) => kernel is Int8Kernel.MultiplyAddPairs or Int8Kernel.MultiplyAddPairsAvx512;
 
     /// <summary>As above, with the product kernel chosen by <paramref name="requested"/>.</summary>
     public static void Forward(ComputeContext ctx, Span<float> y, ReadOnlySpan<float> x, Int8Weights w, ReadOnlySpan<float> bias,
@@ -180,7 +177,7 @@ public static unsafe class Int8Linear
         {
             quantized.AsSpan(rows * kp, (paddedRows - rows) * kp).Fill(128);
             QuantizeRows(ctx, x, rows, k, kp, quantized, scales, vectorised: kernel != Int8Kernel.Reference);
-            if (UsesPairs(kernel))
+            if (kernel == Int8Kernel.MultiplyAddPairs)
             {
                 widened = ArrayPool<short>.Shared.Rent(paddedRows * kp);
                 Widen(quantized.AsSpan(0, paddedRows * kp), widened);
@@ -191,7 +188,7 @@ public static unsafe class Int8Linear
             fixed (byte* pa = quantized)
             fixed (short* pa16 = widened)
             fixed (sbyte* pb = w.Packed)
-            fixed (short* pb16 = UsesPairs(kernel) ? w.PackedPairs : null)
+            fixed (short* pb16 = kernel == Int8Kernel.MultiplyAddPairs ? w.PackedPairs : null)
             fixed (float* pscales = w.Scales)
             fixed (int* psums = w.ColumnSums)
             {
@@ -321,19 +318,14 @@ public static unsafe class Int8Linear
                                 int* tile = acc + (t * panels + p - p0) * TileInts;
                                 // Padded rows: the fast kernels always run a whole tile. Four panels' tiles lie one
                                 // after another, so the zmm kernel fills them in one sweep; the rest go one by one.
-                                if (Kernel == Int8Kernel.MultiplyAddPairsAvx512 && p + 4 <= p1)
-                                {
-                                    MicroMultiplyAddPairs512(A16 + row, kc, Kp, B16 + panel, (nint)Int8Weights.PanelWidth * Kp, tile, add);
-                                    p += 3;
-                                }
-                                else if (Kernel == Int8Kernel.MultiplyAddBytes && p + 4 <= p1)
+                                if (Kernel == Int8Kernel.MultiplyAddBytes && p + 4 <= p1)
                                 {
                                     MicroMultiplyAddBytes512(A + row, kc, Kp, B + panel, (nint)Int8Weights.PanelWidth * Kp, tile, add);
                                     p += 3;
                                 }
                                 else if (Kernel == Int8Kernel.MultiplyAddBytes) MicroMultiplyAddBytes(A + row, kc, Kp, B + panel, tile, add);
                                 else if (Kernel == Int8Kernel.Vnni) MicroVnni(A + row, kc, Kp, B + panel, tile, add);
-                                else if (UsesPairs(Kernel)) MicroMultiplyAddPairs(A16 + row, kc, Kp, B16 + panel, tile, add);
+                                else if (Kernel == Int8Kernel.MultiplyAddPairs) MicroMultiplyAddPairs(A16 + row, kc, Kp, B16 + panel, tile, add);
                                 else MicroReference(A + row, kc, Kp, B + panel, tile, count, add);
                             }
                         }
@@ -489,58 +481,6 @@ public static unsafe class Int8Linear
         c00.Store(acc); c01.Store(acc + 8); c10.Store(acc + 16); c11.Store(acc + 24);
         c20.Store(acc + 32); c21.Store(acc + 40); c30.Store(acc + 48); c31.Store(acc + 56);
         c40.Store(acc + 64); c41.Store(acc + 72); c50.Store(acc + 80); c51.Store(acc + 88);
-    }
-
-    /// <summary>
-    /// <see cref="MicroMultiplyAddPairs"/> for four consecutive panels at once in 512-bit registers (AVX-512BW):
-    /// 6 rows × 64 outputs, 24 zmm accumulators, four weight vectors and one broadcast pair per step, so each
-    /// broadcast serves four multiplies and the loop issues half the instructions of the 256-bit form per MAC.
-    /// The four tiles are written at acc + q·96 (q the panel), as four calls of the one-panel kernel would.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroMultiplyAddPairs512(short* a, int kc, nint s, short* panel, nint panelStride, int* acc, bool add)
-    {
-        Vector512<int> c00 = default, c01 = default, c02 = default, c03 = default,
-            c10 = default, c11 = default, c12 = default, c13 = default,
-            c20 = default, c21 = default, c22 = default, c23 = default,
-            c30 = default, c31 = default, c32 = default, c33 = default,
-            c40 = default, c41 = default, c42 = default, c43 = default,
-            c50 = default, c51 = default, c52 = default, c53 = default;
-        if (add)
-        {
-            c00 = Vector512.Load(acc + 0); c01 = Vector512.Load(acc + 96); c02 = Vector512.Load(acc + 192); c03 = Vector512.Load(acc + 288);
-            c10 = Vector512.Load(acc + 16); c11 = Vector512.Load(acc + 112); c12 = Vector512.Load(acc + 208); c13 = Vector512.Load(acc + 304);
-            c20 = Vector512.Load(acc + 32); c21 = Vector512.Load(acc + 128); c22 = Vector512.Load(acc + 224); c23 = Vector512.Load(acc + 320);
-            c30 = Vector512.Load(acc + 48); c31 = Vector512.Load(acc + 144); c32 = Vector512.Load(acc + 240); c33 = Vector512.Load(acc + 336);
-            c40 = Vector512.Load(acc + 64); c41 = Vector512.Load(acc + 160); c42 = Vector512.Load(acc + 256); c43 = Vector512.Load(acc + 352);
-            c50 = Vector512.Load(acc + 80); c51 = Vector512.Load(acc + 176); c52 = Vector512.Load(acc + 272); c53 = Vector512.Load(acc + 368);
-        }
-        // Panels q = 0, 1 at b, b + stride and q = 2, 3 at b2, b2 + stride (base + index·scale addressing).
-        short* b = panel, b2 = panel + 2 * panelStride;
-        short* p0 = a, p3 = a + 3 * s, end = a + kc;
-        for (; p0 < end; p0 += 2, p3 += 2, b += Int8Weights.PanelWidth * 2, b2 += Int8Weights.PanelWidth * 2)
-        {
-            Vector512<short> w0 = Vector512.Load(b), w1 = Vector512.Load(b + panelStride), w2 = Vector512.Load(b2), w3 = Vector512.Load(b2 + panelStride);
-            Vector512<short> x;
-            x = Vector512.Create(*(int*)p0).AsInt16();
-            c00 += Avx512BW.MultiplyAddAdjacent(x, w0); c01 += Avx512BW.MultiplyAddAdjacent(x, w1); c02 += Avx512BW.MultiplyAddAdjacent(x, w2); c03 += Avx512BW.MultiplyAddAdjacent(x, w3);
-            x = Vector512.Create(*(int*)(p0 + s)).AsInt16();
-            c10 += Avx512BW.MultiplyAddAdjacent(x, w0); c11 += Avx512BW.MultiplyAddAdjacent(x, w1); c12 += Avx512BW.MultiplyAddAdjacent(x, w2); c13 += Avx512BW.MultiplyAddAdjacent(x, w3);
-            x = Vector512.Create(*(int*)(p0 + 2 * s)).AsInt16();
-            c20 += Avx512BW.MultiplyAddAdjacent(x, w0); c21 += Avx512BW.MultiplyAddAdjacent(x, w1); c22 += Avx512BW.MultiplyAddAdjacent(x, w2); c23 += Avx512BW.MultiplyAddAdjacent(x, w3);
-            x = Vector512.Create(*(int*)p3).AsInt16();
-            c30 += Avx512BW.MultiplyAddAdjacent(x, w0); c31 += Avx512BW.MultiplyAddAdjacent(x, w1); c32 += Avx512BW.MultiplyAddAdjacent(x, w2); c33 += Avx512BW.MultiplyAddAdjacent(x, w3);
-            x = Vector512.Create(*(int*)(p3 + s)).AsInt16();
-            c40 += Avx512BW.MultiplyAddAdjacent(x, w0); c41 += Avx512BW.MultiplyAddAdjacent(x, w1); c42 += Avx512BW.MultiplyAddAdjacent(x, w2); c43 += Avx512BW.MultiplyAddAdjacent(x, w3);
-            x = Vector512.Create(*(int*)(p3 + 2 * s)).AsInt16();
-            c50 += Avx512BW.MultiplyAddAdjacent(x, w0); c51 += Avx512BW.MultiplyAddAdjacent(x, w1); c52 += Avx512BW.MultiplyAddAdjacent(x, w2); c53 += Avx512BW.MultiplyAddAdjacent(x, w3);
-        }
-        c00.Store(acc + 0); c01.Store(acc + 96); c02.Store(acc + 192); c03.Store(acc + 288);
-        c10.Store(acc + 16); c11.Store(acc + 112); c12.Store(acc + 208); c13.Store(acc + 304);
-        c20.Store(acc + 32); c21.Store(acc + 128); c22.Store(acc + 224); c23.Store(acc + 320);
-        c30.Store(acc + 48); c31.Store(acc + 144); c32.Store(acc + 240); c33.Store(acc + 336);
-        c40.Store(acc + 64); c41.Store(acc + 160); c42.Store(acc + 256); c43.Store(acc + 352);
-        c50.Store(acc + 80); c51.Store(acc + 176); c52.Store(acc + 272); c53.Store(acc + 368);
     }
 
     /// <summary>
