@@ -50,7 +50,8 @@ internal static class GemmBench
             for (int i = 0; i < w.Length; i++) w[i] = (float)rng.NextDouble() - 0.5f;
             var c = new float[s.M * s.N];
             var packed = Gemm.PackB(w, s.K, transB: true, s.K, s.N);
-            var quantized = Int8Weights.Quantize(w, s.N, s.K, Int8Linear.WeightLevels(ComputeContext.DetectIsa()));
+            int levels = Int8Linear.WeightLevels(ComputeContext.DetectIsa());   // 7-bit where the VPMADDUBSW kernel runs
+            var quantized = Int8Weights.Quantize(w, s.N, s.K, levels);
             // Cold: enough copies of the weights (at least 256 MB of fp32) that each call reads its B from memory,
             // as a batch-1 forward pass does (every layer's weights are used once, then the next layer's).
             int copies = (int)Math.Clamp((256L << 20) / (4L * s.N * s.K), 1, 64);
@@ -59,7 +60,7 @@ internal static class GemmBench
             for (int i = 0; i < copies; i++)
             {
                 coldPacked[i] = Gemm.PackB(w, s.K, transB: true, s.K, s.N);
-                coldQuantized[i] = Int8Weights.Quantize(w, s.N, s.K, Int8Linear.WeightLevels(ComputeContext.DetectIsa()));
+                coldQuantized[i] = Int8Weights.Quantize(w, s.N, s.K, levels);
             }
             foreach (int t in threadCounts)
             {

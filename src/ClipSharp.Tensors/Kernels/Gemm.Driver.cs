@@ -90,9 +90,6 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         }
     }
 
-    /// <summary>Whether this kernel has tiles of fewer rows (<see cref="IRowTileKernel"/>), the AVX-512 and AVX2 ones.</summary>
-    private static bool HasRowTiles => typeof(TKernel) == typeof(Avx512Kernel) || typeof(TKernel) == typeof(Avx2Kernel);
-
     /// <summary>A tile of 1 to Mr − 1 rows, full width, from A rows <paramref name="s"/> floats apart.</summary>
     private static void RunRows(int rows, int kc, float* a, nint s, float* b, float* c, nint ldc, bool add)
     {
@@ -100,7 +97,10 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         else RowTiles.Run<Avx2Kernel>(rows, kc, a, s, b, c, ldc, add);
     }
 
-    /// <summary>Whether this kernel's ISA level allows AVX in the packing routines.</summary>
+    /// <summary>
+    /// Whether this is the AVX-512 or AVX2 kernel: its ISA level allows AVX in the packing routines, it has tiles of
+    /// fewer rows (<see cref="IRowTileKernel"/>), and it can read row-major A in place.
+    /// </summary>
     private static bool UsesAvx => typeof(TKernel) == typeof(Avx512Kernel) || typeof(TKernel) == typeof(Avx2Kernel);
 
     /// <summary>Under ~2 MFLOP the thread hand-off costs more than it saves.</summary>
@@ -141,7 +141,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
     /// tile's rows into one or two L1 sets).
     /// </summary>
     private static bool MayReadAInPlace(in GemmJob job) => job.Rows.X == null &&
-        (typeof(TKernel) == typeof(Avx512Kernel) || typeof(TKernel) == typeof(Avx2Kernel)) && !job.TransA && (job.Lda * sizeof(float)) % 2048 != 0;
+        UsesAvx && !job.TransA && (job.Lda * sizeof(float)) % 2048 != 0;
 
     private static void RunTask(in GemmJob job, int task)
     {
@@ -200,7 +200,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
                         {
                             TKernel.Run(kc, a, b, c, job.Ldc, add);
                         }
-                        else if (HasRowTiles && cols == nr)
+                        else if (UsesAvx && cols == nr)
                         {
                             RunRows(rows, kc, a, GemmLayout.ARowStride, b, c, job.Ldc, add);
                         }

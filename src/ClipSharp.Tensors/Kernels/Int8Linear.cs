@@ -133,8 +133,7 @@ public static unsafe class Int8Linear
     /// this CPU: 63 where that is <see cref="Int8Kernel.MultiplyAddBytes"/> (AVX-512BW, no AVX-VNNI; about 1.45× the
     /// VPMADDWD kernels' multiply rate on Zen 4, for half the weight resolution), else 127.
     /// </summary>
-    public static int WeightLevels(IsaLevel isa) =>
-        !AvxVnni.IsSupported && Avx512BW.IsSupported && isa >= IsaLevel.Avx512 ? BytesKernelLevels : 127;
+    public static int WeightLevels(IsaLevel isa) => Pick(isa, BytesKernelLevels) == Int8Kernel.MultiplyAddBytes ? BytesKernelLevels : 127;
 
     private const int BytesKernelLevels = 63;
 
@@ -144,10 +143,7 @@ public static unsafe class Int8Linear
     /// </summary>
     public static Int8Kernel Select(ComputeContext ctx, Int8Kernel requested, Int8Weights? weights = null) => requested switch
     {
-        Int8Kernel.Auto when AvxVnni.IsSupported && ctx.Isa >= IsaLevel.Avx2 => Int8Kernel.Vnni,
-        Int8Kernel.Auto when Avx512BW.IsSupported && ctx.Isa >= IsaLevel.Avx512 && weights?.Levels <= BytesKernelLevels => Int8Kernel.MultiplyAddBytes,
-        Int8Kernel.Auto when Avx2.IsSupported && ctx.Isa >= IsaLevel.Avx2 => Int8Kernel.MultiplyAddPairs,
-        Int8Kernel.Auto => Int8Kernel.Reference,
+        Int8Kernel.Auto => Pick(ctx.Isa, weights?.Levels ?? 127),
         Int8Kernel.Vnni when !AvxVnni.IsSupported => throw new PlatformNotSupportedException("this CPU has no AVX-VNNI"),
         Int8Kernel.MultiplyAddPairs when !Avx2.IsSupported => throw new PlatformNotSupportedException("this CPU has no AVX2"),
         Int8Kernel.MultiplyAddBytes when !Avx512BW.IsSupported => throw new PlatformNotSupportedException("this CPU has no AVX-512BW"),
@@ -156,6 +152,12 @@ public static unsafe class Int8Linear
         _ => requested,
     };
 
+    /// <summary>The first kernel this CPU runs under <paramref name="isa"/> for weights of <paramref name="levels"/> levels.</summary>
+    private static Int8Kernel Pick(IsaLevel isa, int levels) =>
+        AvxVnni.IsSupported && isa >= IsaLevel.Avx2 ? Int8Kernel.Vnni
+        : Avx512BW.IsSupported && isa >= IsaLevel.Avx512 && levels <= BytesKernelLevels ? Int8Kernel.MultiplyAddBytes
+        : Avx2.IsSupported && isa >= IsaLevel.Avx2 ? Int8Kernel.MultiplyAddPairs
+        : Int8Kernel.Reference;
 
     /// <summary>As above, with the product kernel chosen by <paramref name="requested"/>.</summary>
     public static void Forward(ComputeContext ctx, Span<float> y, ReadOnlySpan<float> x, Int8Weights w, ReadOnlySpan<float> bias,
