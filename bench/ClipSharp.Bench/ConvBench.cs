@@ -62,6 +62,88 @@ internal static class ConvBench
         }
     }
 
+    /// <summary>One RN50 layer shape (input H×W×C, kernel K, output channels O) and how many times the network runs it.</summary>
+    private sealed record Layer(string Name, int H, int C, int K, int Stride, int O, int Count);
+
+    /// <summary>Every convolution of CLIP's RN50 image tower (224², width 64, blocks 3-4-6-3) and the attention pool's projections.</summary>
+    private static readonly Layer[] Rn50 =
+    [
+        new("stem conv1 3x3 s2", 224, 3, 3, 2, 32, 1),
+        new("stem conv2 3x3", 112, 32, 3, 1, 32, 1),
+        new("stem conv3 3x3", 112, 32, 3, 1, 64, 1),
+        new("l1.0 conv1 1x1", 56, 64, 1, 1, 64, 1),
+        new("l1 conv1 1x1", 56, 256, 1, 1, 64, 2),
+        new("l1 conv2 3x3", 56, 64, 3, 1, 64, 3),
+        new("l1 conv3+ds 1x1", 56, 64, 1, 1, 256, 4),
+        new("l2.0 conv1 1x1", 56, 256, 1, 1, 128, 1),
+        new("l2.0 conv2 3x3", 56, 128, 3, 1, 128, 1),
+        new("l2 conv3 1x1", 28, 128, 1, 1, 512, 4),
+        new("l2.0 ds 1x1", 28, 256, 1, 1, 512, 1),
+        new("l2 conv1 1x1", 28, 512, 1, 1, 128, 3),
+        new("l2 conv2 3x3", 28, 128, 3, 1, 128, 3),
+        new("l3.0 conv1 1x1", 28, 512, 1, 1, 256, 1),
+        new("l3.0 conv2 3x3", 28, 256, 3, 1, 256, 1),
+        new("l3 conv3 1x1", 14, 256, 1, 1, 1024, 6),
+        new("l3.0 ds 1x1", 14, 512, 1, 1, 1024, 1),
+        new("l3 conv1 1x1", 14, 1024, 1, 1, 256, 5),
+        new("l3 conv2 3x3", 14, 256, 3, 1, 256, 5),
+        new("l4.0 conv1 1x1", 14, 1024, 1, 1, 512, 1),
+        new("l4.0 conv2 3x3", 14, 512, 3, 1, 512, 1),
+        new("l4 conv3 1x1", 7, 512, 1, 1, 2048, 3),
+        new("l4.0 ds 1x1", 7, 1024, 1, 1, 2048, 1),
+        new("l4 conv1 1x1", 7, 2048, 1, 1, 512, 2),
+        new("l4 conv2 3x3", 7, 512, 3, 1, 512, 2),
+    ];
+
+    /// <summary>
+    /// Each RN50 layer at batch <paramref name="batch"/> as the model runs it (implicit-GEMM 3×3, in-place 1×1, BatchNorm + ReLU
+    /// epilogue), its milliseconds times its count, and the total: to set beside ONNX Runtime's profile of the same network
+    /// (bench/peer/ort_profile.py). The last column is the same multiply without the epilogue (GFLOP/s).
+    /// </summary>
+    public static void RunNetwork(int threads, int repeats, int batch, IReadOnlyDictionary<int, double> peaks)
+    {
+        var ctx = new ComputeContext(threads);
+        double peak = peaks.TryGetValue(threads, out var pk) ? pk : double.NaN;
+        Console.WriteLine($"RN50 layers at batch {batch}, {threads} thread(s), BatchNorm + ReLU epilogue");
+        Console.WriteLine($"{"layer",-20} {"M",7} {"N",5} {"K",5} {"x",2} {"GFLOP/s",8} {"%peak",6} {"ms each",8} {"ms all",8} {"no BN",8}");
+        double total = 0, totalFlops = 0, totalBare = 0;
+        foreach (var l in Rn50)
+        {
+            var shape = new ConvolutionShape(batch, l.H, l.H, l.C, l.K, l.K, l.Stride, l.K / 2);
+            var rng = new Random(1);
+            var x = new float[(long)batch * l.H * l.H * l.C];
+            var w = new float[l.O * shape.Depth];
+            for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble() - 0.5f;
+            for (int i = 0; i < w.Length; i++) w[i] = (float)rng.NextDouble() - 0.5f;
+            var scale = new float[l.O];
+            var shift = new float[l.O];
+            for (int i = 0; i < l.O; i++) { scale[i] = 1 + 0.01f * i; shift[i] = 0.001f * i; }
+            var y = new float[(long)shape.Rows * l.O];
+            var packed = Gemm.PackB(w, shape.Depth, transB: true, shape.Depth, l.O);
+            GemmRowEpilogue bn = (values, row, column) => AffineEpilogue.Apply(values, scale.AsSpan(column, values.Length),
+                shift.AsSpan(column, values.Length), default, relu: true, ComputeContext.DetectIsa());
+            double flops = 2.0 * shape.Rows * l.O * shape.Depth;
+            Action run = l.K == 1
+                ? () => Gemm.Multiply(ctx, y, l.O, x, l.C, packed, shape.Rows, epilogue: bn)
+                : () => Gemm.MultiplyConvolution(ctx, y, x, shape, packed, epilogue: bn);
+            // With and without the epilogue, alternating so both see the same (noisy) machine.
+            double rate = 0, bareRate = 0;
+            for (int r = 0; r < repeats; r++)
+            {
+                rate = Math.Max(rate, Time(flops, 1, run));
+                bareRate = Math.Max(bareRate, Time(flops, 1, l.K == 1
+                    ? () => Gemm.Multiply(ctx, y, l.O, x, l.C, packed, shape.Rows)
+                    : () => Gemm.MultiplyConvolution(ctx, y, x, shape, packed)));
+            }
+            double ms = flops / rate / 1e6;
+            total += ms * l.Count;
+            totalFlops += flops * l.Count;
+            totalBare += flops / bareRate / 1e6 * l.Count;
+            Console.WriteLine($"{l.Name,-20} {shape.Rows,7} {l.O,5} {shape.Depth,5} {l.Count,2} {rate,8:F1} {100 * rate / peak,5:F0}% {ms,8:F2} {ms * l.Count,8:F1} {bareRate,8:F1}");
+        }
+        Console.WriteLine($"{"convolutions",-20} {totalFlops / total / 1e6,33:F1} {100 * totalFlops / total / 1e6 / peak,5:F0}% {"",8} {total,8:F1} {totalBare,8:F1} ms without the epilogue");
+    }
+
     private static double Time(double flops, int repeats, Action run)
     {
         var warm = Stopwatch.StartNew();

@@ -1,9 +1,10 @@
 using Microsoft.ML.OnnxRuntime;
 
 /// <summary>ONNX Runtime (CPU, MLAS kernels): all graph optimisations, one intra-op thread per core.</summary>
-sealed class OrtPeer : IPeer
+sealed class OrtPeer : IPeer, IDisposable
 {
     private readonly InferenceSession _image, _text;
+    private readonly bool _profiling;
 
     public OrtPeer(string dir, int threads)
     {
@@ -14,6 +15,22 @@ sealed class OrtPeer : IPeer
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        // ORT_PROFILE=PREFIX writes ONNX Runtime's per-node timings (Chrome trace JSON) of the image session to PREFIX_*.json,
+        // for comparing layer by layer with ClipSharp (bench/peer/ort_profile.py sums them by node).
+        if (Environment.GetEnvironmentVariable("ORT_PROFILE") is { Length: > 0 } prefix)
+        {
+            var profiled = new SessionOptions
+            {
+                IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            };
+            profiled.EnableProfiling = true;
+            profiled.ProfileOutputPathPrefix = prefix;
+            _image = new InferenceSession(Path.Combine(dir, "image.onnx"), profiled);
+            _text = new InferenceSession(Path.Combine(dir, "text.onnx"), options);
+            _profiling = true;
+            return;
+        }
         _image = new InferenceSession(Path.Combine(dir, "image.onnx"), options);
         _text = new InferenceSession(Path.Combine(dir, "text.onnx"), options);
     }
@@ -25,6 +42,13 @@ sealed class OrtPeer : IPeer
 
     public float[] EncodeTexts(long[] tokens, int n, int context) =>
         Run(_text, "tokens", OrtValue.CreateTensorValueFromMemory(tokens, [n, context]), "text_features");
+
+    public void Dispose()
+    {
+        if (_profiling) Console.Error.WriteLine($"ORT profile: {_image.EndProfiling()}");
+        _image.Dispose();
+        _text.Dispose();
+    }
 
     private static float[] Run(InferenceSession session, string input, OrtValue value, string output)
     {

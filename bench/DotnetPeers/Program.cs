@@ -56,6 +56,7 @@ Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
     ["images_per_s"] = imagesPerS, ["image_latency_ms"] = imageLatencyMs,
     ["texts_per_s"] = textsPerS, ["text_latency_ms"] = textLatencyMs, ["peak_rss_mb"] = Timing.PeakRssMb(),
 }));
+(peer as IDisposable)?.Dispose();
 
 interface IPeer
 {

@@ -119,9 +119,16 @@ public class GemmTests
     /// for every ISA and thread count, with bias and an epilogue that sees whole-batch row indices. Shapes cover three
     /// channels (the stem), channel runs that straddle the 256-deep K block (C = 40, 37), stride 2 with padding, an
     /// unequal kernel, kernel rows (KW·C = 300) cut by several K blocks, a 5×5 window with stride 3 and padding 2,
-    /// a single row block over many column tasks (shared A), and row counts that are not whole tiles.
+    /// a single row block over many column tasks (shared A), row counts that are not whole tiles, output rows that end
+    /// inside a tile (Q = 7, 9), kernel rows straddling K blocks at whole-panel widths (C = 40, 128), and 7×7 and 11×11
+    /// windows (a K block spanning seven or eleven kernel rows).
     /// </summary>
     [Theory]
+    [InlineData(1, 9, 9, 40, 3, 3, 1, 1, 64)]
+    [InlineData(1, 8, 16, 128, 3, 3, 1, 1, 64)]
+    [InlineData(1, 20, 40, 5, 5, 5, 3, 2, 32)]
+    [InlineData(2, 17, 31, 3, 7, 7, 2, 3, 32)]
+    [InlineData(1, 16, 30, 1, 11, 11, 1, 0, 32)]
     [InlineData(2, 15, 13, 3, 3, 3, 2, 1, 32)]
     [InlineData(1, 9, 9, 40, 3, 3, 1, 1, 70)]
     [InlineData(3, 6, 7, 37, 3, 3, 1, 1, 33)]
