@@ -24,8 +24,9 @@ sealed class OrtPeer : IPeer, IDisposable
                 IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             };
-            profiled.EnableProfiling = true;
+            // The prefix first: setting EnableProfiling hands ORT the prefix it has at that moment.
             profiled.ProfileOutputPathPrefix = prefix;
+            profiled.EnableProfiling = true;
             _image = new InferenceSession(Path.Combine(dir, "image.onnx"), profiled);
             _text = new InferenceSession(Path.Combine(dir, "text.onnx"), options);
             _profiling = true;
