@@ -1,6 +1,6 @@
 using ClipSharp.Bench;
 
-// Usage: dotnet run -c Release --project bench/ClipSharp.Bench -- <peak|gemm|conv|rn50|memory|mac|isa|all> [--repeats N] [--threads 1,2] [--shape TEXT] [--batch B]
+// Usage: dotnet run -c Release --project bench/ClipSharp.Bench -- <peak|gemm|conv|rn50|prefetch|memory|mac|isa|all> [--repeats N] [--threads 1,2] [--shape TEXT] [--batch B]
 string mode = args.Length > 0 ? args[0] : "all";
 int repeats = 5;
 int[] threads = [1, 2];
@@ -16,6 +16,7 @@ for (int i = 1; i < args.Length - 1; i++)
 
 if (mode == "isa") { IsaReport.Run(); return 0; }
 if (mode == "mac") { MacThroughput.Run(); return 0; }
+if (mode == "prefetch") { PrefetchAb.Run(threads, repeats); return 0; }
 Console.WriteLine($"ClipSharp.Bench {mode}: {Environment.ProcessorCount} logical CPUs, ISA {ClipSharp.Tensors.ComputeContext.DetectIsa()}, best of {repeats}");
 var peaks = new Dictionary<int, double>();
 if (mode is "peak" or "gemm" or "conv" or "rn50" or "all")

@@ -161,6 +161,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         float* edge = packedA + aFloats; // one Mr x Nr tile (at most 16 x 64) for partial tiles
         // Whole tiles of a row-major A whose rows fall in different L1 sets are read where they are.
         bool inPlace = ReadsAInPlace(in job, j0, jEnd);
+        bool prefetchPanels = GemmLayout.PrefetchNextPanel ?? typeof(TKernel) != typeof(Avx512Kernel);
 
         for (int p0 = job.PStart; p0 < job.PEnd; p0 += GemmLayout.Kc)
         {
@@ -173,8 +174,10 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
                 float* panel = job.PackedB + GemmLayout.PanelOffset(p0, kc, jp, paddedN);
                 // The next panel is asked for a slice per tile, spread over this panel's tiles (not all at once, which
                 // would flood the miss queue and the L1). At M = 50 a panel serves nine row tiles and every panel comes
-                // from memory; without this the first tile on each panel waits for it (5-10% of a batch-1 multiply).
+                // from memory; without this the first tile on each panel waits for it (5-10% of a batch-1 multiply on Zen 1;
+                // on Zen 4 the hardware does better alone: GemmLayout.PrefetchNextPanel).
                 float* fetch = NextPanel(in job, p0, kc, jp, j0, jEnd, paddedN, out float* fetchEnd);
+                if (!prefetchPanels) fetchEnd = fetch;
                 int tileCalls = (W / nr) * ((mc + mr - 1) / mr);
                 nint slice = (nint)(((fetchEnd - fetch) / 16 + tileCalls - 1) / tileCalls * 16);
                 for (int js = 0; js < W && jp + js < jEnd; js += nr)

@@ -39,6 +39,14 @@ internal static class GemmLayout
     public const int Kc = 256;
 
     /// <summary>
+    /// Whether GEMM tasks ask for the next packed-B panel while multiplying this one (<see cref="GemmDriver{TKernel}"/>); null:
+    /// the AVX2 and narrower kernels do, the AVX-512 one does not. Measured: +5–10% at M = 50 on AMD Zen 1 (AVX2), where
+    /// every panel comes from memory; 1–5% slower on every CLIP shape, M = 50 included, on AMD Zen 4 (AVX-512), whose
+    /// hardware prefetchers do better alone (`ClipSharp.Bench.dll prefetch` A/Bs the two in one process).
+    /// </summary>
+    internal static bool? PrefetchNextPanel;
+
+    /// <summary>
     /// Distance in floats between rows of a packed A panel: Kc plus one cache line, so the Mr rows
     /// do not all fall in the same L1 sets.
     /// </summary>
