@@ -29,20 +29,9 @@ internal static class ConvBench
         foreach (var s in Shapes.Where(s => filter == null || s.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)))
         {
             var shape = new ConvolutionShape(s.B, s.H, s.W, s.C, s.K, s.K, s.Stride, s.Padding);
-            var rng = new Random(1);
-            var x = new float[s.B * s.H * s.W * s.C];
-            var w = new float[s.O * shape.Depth];
-            for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble() - 0.5f;
-            for (int i = 0; i < w.Length; i++) w[i] = (float)rng.NextDouble() - 0.5f;
-            var scale = new float[s.O];
-            var shift = new float[s.O];
-            for (int i = 0; i < s.O; i++) { scale[i] = 1 + 0.01f * i; shift[i] = 0.001f * i; }
+            var (x, packed, bn) = Setup(shape, s.O);
             var y = new float[(long)shape.Rows * s.O];
             var rows = new float[(long)shape.Rows * shape.Depth];
-            var packed = Gemm.PackB(w, shape.Depth, transB: true, shape.Depth, s.O);
-            // What ModifiedResNet fuses after each convolution: frozen BatchNorm, then ReLU, in one pass.
-            GemmRowEpilogue bn = (values, row, column) => AffineEpilogue.Apply(values, scale.AsSpan(column, values.Length),
-                shift.AsSpan(column, values.Length), default, relu: true, ComputeContext.DetectIsa());
             double flops = 2.0 * shape.Rows * s.O * shape.Depth;
             foreach (int t in threadCounts)
             {
@@ -110,18 +99,8 @@ internal static class ConvBench
         foreach (var l in Rn50)
         {
             var shape = new ConvolutionShape(batch, l.H, l.H, l.C, l.K, l.K, l.Stride, l.K / 2);
-            var rng = new Random(1);
-            var x = new float[(long)batch * l.H * l.H * l.C];
-            var w = new float[l.O * shape.Depth];
-            for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble() - 0.5f;
-            for (int i = 0; i < w.Length; i++) w[i] = (float)rng.NextDouble() - 0.5f;
-            var scale = new float[l.O];
-            var shift = new float[l.O];
-            for (int i = 0; i < l.O; i++) { scale[i] = 1 + 0.01f * i; shift[i] = 0.001f * i; }
+            var (x, packed, bn) = Setup(shape, l.O);
             var y = new float[(long)shape.Rows * l.O];
-            var packed = Gemm.PackB(w, shape.Depth, transB: true, shape.Depth, l.O);
-            GemmRowEpilogue bn = (values, row, column) => AffineEpilogue.Apply(values, scale.AsSpan(column, values.Length),
-                shift.AsSpan(column, values.Length), default, relu: true, ComputeContext.DetectIsa());
             double flops = 2.0 * shape.Rows * l.O * shape.Depth;
             Action run = l.K == 1
                 ? () => Gemm.Multiply(ctx, y, l.O, x, l.C, packed, shape.Rows, epilogue: bn)
@@ -142,6 +121,26 @@ internal static class ConvBench
             Console.WriteLine($"{l.Name,-20} {shape.Rows,7} {l.O,5} {shape.Depth,5} {l.Count,2} {rate,8:F1} {100 * rate / peak,5:F0}% {ms,8:F2} {ms * l.Count,8:F1} {bareRate,8:F1}");
         }
         Console.WriteLine($"{"convolutions",-20} {totalFlops / total / 1e6,33:F1} {100 * totalFlops / total / 1e6 / peak,5:F0}% {"",8} {total,8:F1} {totalBare,8:F1} ms without the epilogue");
+    }
+
+    /// <summary>
+    /// Random input and weights for one convolution, the weights packed, and what ModifiedResNet fuses after each
+    /// convolution: frozen BatchNorm, then ReLU, in one pass.
+    /// </summary>
+    private static (float[] X, PackedMatrix Packed, GemmRowEpilogue Bn) Setup(ConvolutionShape shape, int outChannels)
+    {
+        var rng = new Random(1);
+        var x = new float[(long)shape.Batch * shape.Height * shape.Width * shape.Channels];
+        var w = new float[outChannels * shape.Depth];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble() - 0.5f;
+        for (int i = 0; i < w.Length; i++) w[i] = (float)rng.NextDouble() - 0.5f;
+        var scale = new float[outChannels];
+        var shift = new float[outChannels];
+        for (int i = 0; i < outChannels; i++) { scale[i] = 1 + 0.01f * i; shift[i] = 0.001f * i; }
+        var packed = Gemm.PackB(w, shape.Depth, transB: true, shape.Depth, outChannels);
+        GemmRowEpilogue bn = (values, row, column) => AffineEpilogue.Apply(values, scale.AsSpan(column, values.Length),
+            shift.AsSpan(column, values.Length), default, relu: true, ComputeContext.DetectIsa());
+        return (x, packed, bn);
     }
 
     private static double Time(double flops, int repeats, Action run)
