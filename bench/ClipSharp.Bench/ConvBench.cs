@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ClipSharp.Tensors;
 using ClipSharp.Tensors.Kernels;
 
@@ -130,10 +129,8 @@ internal static class ConvBench
     private static (float[] X, PackedMatrix Packed, GemmRowEpilogue Bn) Setup(ConvolutionShape shape, int outChannels)
     {
         var rng = new Random(1);
-        var x = new float[(long)shape.Batch * shape.Height * shape.Width * shape.Channels];
-        var w = new float[outChannels * shape.Depth];
-        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble() - 0.5f;
-        for (int i = 0; i < w.Length; i++) w[i] = (float)rng.NextDouble() - 0.5f;
+        var x = BenchCommon.Uniform((long)shape.Batch * shape.Height * shape.Width * shape.Channels, rng);
+        var w = BenchCommon.Uniform((long)outChannels * shape.Depth, rng);
         var scale = new float[outChannels];
         var shift = new float[outChannels];
         for (int i = 0; i < outChannels; i++) { scale[i] = 1 + 0.01f * i; shift[i] = 0.001f * i; }
@@ -143,19 +140,5 @@ internal static class ConvBench
         return (x, packed, bn);
     }
 
-    private static double Time(double flops, int repeats, Action run)
-    {
-        var warm = Stopwatch.StartNew();
-        int calls = 0;
-        while (warm.Elapsed.TotalSeconds < 0.3 || calls < 3) { run(); calls++; }
-        int perBatch = Math.Max(1, (int)(calls * 0.1 / warm.Elapsed.TotalSeconds));
-        double best = 0;
-        for (int r = 0; r < repeats; r++)
-        {
-            var sw = Stopwatch.StartNew();
-            for (int i = 0; i < perBatch; i++) run();
-            best = Math.Max(best, flops * perBatch / sw.Elapsed.TotalSeconds / 1e9);
-        }
-        return best;
-    }
+    private static double Time(double flops, int repeats, Action run) => BenchCommon.BestGflops(flops, repeats, run);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ClipSharp.Tensors;
 using ClipSharp.Tensors.Kernels;
 
@@ -44,17 +43,13 @@ internal static class GemmBench
         foreach (var s in shapes)
         {
             var rng = new Random(1);
-            var a = new float[s.M * s.K];
-            var w = new float[s.N * s.K];
-            for (int i = 0; i < a.Length; i++) a[i] = (float)rng.NextDouble() - 0.5f;
-            for (int i = 0; i < w.Length; i++) w[i] = (float)rng.NextDouble() - 0.5f;
+            var a = BenchCommon.Uniform((long)s.M * s.K, rng);
+            var w = BenchCommon.Uniform((long)s.N * s.K, rng);
             var c = new float[s.M * s.N];
             var packed = Gemm.PackB(w, s.K, transB: true, s.K, s.N);
             int levels = Int8Linear.WeightLevels(ComputeContext.DetectIsa());   // 7-bit where the VPMADDUBSW kernel runs
             var quantized = Int8Weights.Quantize(w, s.N, s.K, levels);
-            // Cold: enough copies of the weights (at least 256 MB of fp32) that each call reads its B from memory,
-            // as a batch-1 forward pass does (every layer's weights are used once, then the next layer's).
-            int copies = (int)Math.Clamp((256L << 20) / (4L * s.N * s.K), 1, 64);
+            int copies = BenchCommon.ColdCopies(s.N, s.K);   // cold: each call reads its B from memory
             var coldPacked = new PackedMatrix[copies];
             var coldQuantized = new Int8Weights[copies];
             for (int i = 0; i < copies; i++)
@@ -80,20 +75,6 @@ internal static class GemmBench
     }
 
     /// <summary>Best GFLOP/s over <paramref name="repeats"/> timed batches of about 50 ms each (after warm-up).</summary>
-    private static double Time(Shape s, int repeats, Action run)
-    {
-        double flops = 2.0 * s.M * s.N * s.K;
-        var warm = Stopwatch.StartNew();
-        int calls = 0;
-        while (warm.Elapsed.TotalSeconds < 0.3 || calls < 3) { run(); calls++; }
-        int perBatch = Math.Max(1, (int)(calls * 0.05 / warm.Elapsed.TotalSeconds));
-        double best = 0;
-        for (int r = 0; r < repeats; r++)
-        {
-            var sw = Stopwatch.StartNew();
-            for (int i = 0; i < perBatch; i++) run();
-            best = Math.Max(best, flops * perBatch / sw.Elapsed.TotalSeconds / 1e9);
-        }
-        return best;
-    }
+    private static double Time(Shape s, int repeats, Action run) =>
+        BenchCommon.BestGflops(2.0 * s.M * s.N * s.K, repeats, run, batchSeconds: 0.05);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ClipSharp.Tensors;
 using ClipSharp.Tensors.Kernels;
 
@@ -24,12 +23,10 @@ internal static class PrefetchAb
         {
             var ctx = new ComputeContext(threads);
             var rng = new Random(1);
-            var a = new float[m * k];
-            var w = new float[n * k];
+            var a = BenchCommon.Uniform((long)m * k, rng);
+            var w = BenchCommon.Uniform((long)n * k, rng);
             var c = new float[m * n];
-            for (int i = 0; i < a.Length; i++) a[i] = (float)rng.NextDouble() - 0.5f;
-            for (int i = 0; i < w.Length; i++) w[i] = (float)rng.NextDouble() - 0.5f;
-            int copies = (int)Math.Clamp((256L << 20) / (4L * n * k), 1, 64);
+            int copies = BenchCommon.ColdCopies(n, k);
             var cold = new PackedMatrix[copies];
             for (int i = 0; i < copies; i++) cold[i] = Gemm.PackB(w, k, transB: true, k, n);
             double flops = 2.0 * m * n * k;
@@ -40,8 +37,8 @@ internal static class PrefetchAb
                 foreach (bool ahead in new[] { true, false })
                 {
                     GemmLayout.PrefetchNextPanel = ahead;
-                    double warm = Rate(flops, () => Gemm.Multiply(ctx, c, n, a, k, cold[0], m));
-                    double fromMemory = Rate(flops, () => Gemm.Multiply(ctx, c, n, a, k, cold[next++ % copies], m));
+                    double warm = BenchCommon.BestGflops(flops, 1, () => Gemm.Multiply(ctx, c, n, a, k, cold[0], m));
+                    double fromMemory = BenchCommon.BestGflops(flops, 1, () => Gemm.Multiply(ctx, c, n, a, k, cold[next++ % copies], m));
                     if (ahead) { warmOn = Math.Max(warmOn, warm); coldOn = Math.Max(coldOn, fromMemory); }
                     else { warmOff = Math.Max(warmOff, warm); coldOff = Math.Max(coldOff, fromMemory); }
                 }
@@ -49,15 +46,5 @@ internal static class PrefetchAb
             GemmLayout.PrefetchNextPanel = null;
             Console.WriteLine($"{$"{m}x{n}x{k}",-18} {threads,3} {warmOn,11:F1} {warmOff,7:F1} {coldOn,11:F1} {coldOff,7:F1}");
         }
-    }
-
-    /// <summary>About 0.3 s of calls after one warm-up call (at most 200 calls), GFLOP/s.</summary>
-    private static double Rate(double flops, Action run)
-    {
-        run();
-        int calls = (int)Math.Clamp(0.3 * 200e9 / flops, 1, 200);
-        var sw = Stopwatch.StartNew();
-        for (int i = 0; i < calls; i++) run();
-        return flops * calls / sw.Elapsed.TotalSeconds / 1e9;
     }
 }

@@ -8,33 +8,27 @@ sealed class OrtPeer : IPeer, IDisposable
 
     public OrtPeer(string dir, int threads)
     {
-        var options = new SessionOptions
-        {
-            IntraOpNumThreads = threads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
+        var imageOptions = Options(threads);
         // ORT_PROFILE=PREFIX writes ONNX Runtime's per-node timings (Chrome trace JSON) of the image session to PREFIX_*.json,
         // for comparing layer by layer with ClipSharp (bench/peer/ort_profile.py sums them by node).
         if (Environment.GetEnvironmentVariable("ORT_PROFILE") is { Length: > 0 } prefix)
         {
-            var profiled = new SessionOptions
-            {
-                IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            };
             // The prefix first: setting EnableProfiling hands ORT the prefix it has at that moment.
-            profiled.ProfileOutputPathPrefix = prefix;
-            profiled.EnableProfiling = true;
-            _image = new InferenceSession(Path.Combine(dir, "image.onnx"), profiled);
-            _text = new InferenceSession(Path.Combine(dir, "text.onnx"), options);
+            imageOptions.ProfileOutputPathPrefix = prefix;
+            imageOptions.EnableProfiling = true;
             _profiling = true;
-            return;
         }
-        _image = new InferenceSession(Path.Combine(dir, "image.onnx"), options);
-        _text = new InferenceSession(Path.Combine(dir, "text.onnx"), options);
+        _image = new InferenceSession(Path.Combine(dir, "image.onnx"), imageOptions);
+        _text = new InferenceSession(Path.Combine(dir, "text.onnx"), Options(threads));
     }
+
+    private static SessionOptions Options(int threads) => new()
+    {
+        IntraOpNumThreads = threads,
+        InterOpNumThreads = 1,
+        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+    };
 
     public string Name => $"onnxruntime {typeof(InferenceSession).Assembly.GetName().Version}";
 

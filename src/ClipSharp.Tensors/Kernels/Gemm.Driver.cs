@@ -176,8 +176,8 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
                 // would flood the miss queue and the L1). At M = 50 a panel serves nine row tiles and every panel comes
                 // from memory; without this the first tile on each panel waits for it (5-10% of a batch-1 multiply on Zen 1;
                 // on Zen 4 the hardware does better alone: GemmLayout.PrefetchNextPanel).
-                float* fetch = NextPanel(in job, p0, kc, jp, j0, jEnd, paddedN, out float* fetchEnd);
-                if (!prefetchPanels) fetchEnd = fetch;
+                float* fetchEnd = null;
+                float* fetch = prefetchPanels ? NextPanel(in job, p0, kc, jp, j0, jEnd, paddedN, out fetchEnd) : null;
                 int tileCalls = (W / nr) * ((mc + mr - 1) / mr);
                 nint slice = (nint)(((fetchEnd - fetch) / 16 + tileCalls - 1) / tileCalls * 16);
                 for (int js = 0; js < W && jp + js < jEnd; js += nr)
